@@ -1,0 +1,138 @@
+/**
+ * The provider-adapter contract: the only code a user writes. An adapter declares what its
+ * provider can do, sends respond.io's outgoing messages to the provider, and turns the
+ * provider's webhook requests into respond.io events. Everything else (auth, validation,
+ * timeouts, the durable outbox, rate limits, retries) is the bridge's job.
+ */
+import type { IdType } from '../contract/ids.js';
+import type { AttachmentType, Message, MessageType } from '../contract/messages.js';
+import type { Contact, StatusValue, WebhookEvent } from '../contract/webhook.js';
+
+export interface AdapterCapabilities {
+  /** Outbound message types the provider can deliver; others get a 400 from `/message`. */
+  messageTypes: readonly MessageType[];
+  /** Attachment sub-types the provider can deliver (when `attachment` is supported). */
+  attachmentTypes?: readonly AttachmentType[];
+  /** Statuses the provider reports back (e.g. Telegram: only `sent`). */
+  statuses: readonly StatusValue[];
+}
+
+/** The subset of a pino logger an adapter may use. */
+export interface AdapterLogger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** What the bridge hands every adapter call; inject fakes in tests. */
+export interface AdapterContext {
+  channel: { channelId: string; idType: IdType };
+  /** Provider settings and secrets (from the environment / `.env`), e.g. `PROVIDER_API_KEY`. */
+  env: Readonly<Record<string, string | undefined>>;
+  log: AdapterLogger;
+  fetch: typeof fetch;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Aborted when the bridge gives up on the call (send timeout, shutdown). */
+  signal: AbortSignal;
+}
+
+/** One outgoing message, as respond.io sent it to `/message` (already validated). */
+export interface SendInput {
+  channelId: string;
+  contactId: string;
+  message: Message;
+}
+
+export interface SendResult {
+  /** The provider's message ID: a string of at most 50 characters. */
+  mId: string;
+}
+
+/** A provider's webhook request, with the raw body kept byte for byte for signature checks. */
+export interface ProviderRequest {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+  /** JSON -> parsed value; form-urlencoded -> flat object; anything else -> the text. */
+  body: unknown;
+}
+
+/** What the provider gets back. Defaults: 200 with `{ "ok": true }`. */
+export interface ProviderReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** One respond.io event for one contact, ready for the outbox. */
+export interface BridgeEvent {
+  contactId: string;
+  /** Used by respond.io when it creates the contact. */
+  contact?: Contact;
+  event: WebhookEvent;
+}
+
+export interface WebhookResult {
+  events: BridgeEvent[];
+  reply?: ProviderReply;
+}
+
+export interface WebhookHandler {
+  /** Route path on the bridge, e.g. `/webhooks/provider`. */
+  path: string;
+  /** Signature or secret check; `false` -> 401 and nothing is queued. */
+  verify?(request: ProviderRequest, ctx: AdapterContext): boolean | Promise<boolean>;
+  /** Answers a GET verification challenge; `undefined` -> 404. */
+  handshake?(
+    request: ProviderRequest,
+    ctx: AdapterContext,
+  ): ProviderReply | undefined | Promise<ProviderReply | undefined>;
+  /** Turns the request into respond.io events and the provider's answer. */
+  handle(request: ProviderRequest, ctx: AdapterContext): WebhookResult | Promise<WebhookResult>;
+}
+
+export interface Adapter {
+  name: string;
+  capabilities: AdapterCapabilities;
+  send(input: SendInput, ctx: AdapterContext): Promise<SendResult>;
+  webhooks: readonly WebhookHandler[];
+}
+
+/**
+ * Thrown by `send` when the provider refuses a message: the bridge answers respond.io with
+ * `status` (a 4xx, default 400) and `{ "error": { "message" } }`.
+ * @example throw new AdapterError('ClickSend: invalid recipient', 422)
+ */
+export class AdapterError extends Error {
+  readonly status: number;
+  constructor(message: string, status = 400) {
+    super(message);
+    this.name = 'AdapterError';
+    this.status = status >= 400 && status < 500 ? status : 400;
+  }
+}
+
+/**
+ * Declares an adapter, checking its shape at load time so mistakes surface before traffic.
+ * @example export default defineAdapter({ name: 'acme', capabilities: {...}, send, webhooks: [...] })
+ */
+export function defineAdapter<T extends Adapter>(adapter: T): T {
+  const problems: string[] = [];
+  if (typeof adapter?.name !== 'string' || adapter.name === '') problems.push('name: must be a non-empty string');
+  if (!Array.isArray(adapter?.capabilities?.messageTypes)) problems.push('capabilities.messageTypes: must be an array');
+  if (!Array.isArray(adapter?.capabilities?.statuses)) problems.push('capabilities.statuses: must be an array');
+  if (typeof adapter?.send !== 'function') problems.push('send: must be a function');
+  if (!Array.isArray(adapter?.webhooks)) problems.push('webhooks: must be an array (may be empty)');
+  for (const [i, hook] of (Array.isArray(adapter?.webhooks) ? adapter.webhooks : []).entries()) {
+    if (typeof hook?.path !== 'string' || !hook.path.startsWith('/'))
+      problems.push(`webhooks[${i}].path: must start with "/"`);
+    if (typeof hook?.handle !== 'function') problems.push(`webhooks[${i}].handle: must be a function`);
+  }
+  if (problems.length > 0) throw new TypeError(`invalid adapter: ${problems.join('; ')}`);
+  return adapter;
+}

@@ -1,0 +1,79 @@
+/**
+ * The body an integration server POSTs to respond.io's webhook (contract section 3).
+ */
+import { z } from 'zod';
+import { PHONE_E164 } from './ids.js';
+import { MessageSchema } from './messages.js';
+
+export const DEFAULT_WEBHOOK_URL = 'https://webhook.respond.io/custom/channel/webhook/';
+export const WEBHOOK_PATH = '/custom/channel/webhook/';
+
+export const statusValues = ['sent', 'delivered', 'read', 'failed'] as const;
+export type StatusValue = (typeof statusValues)[number];
+export const eventTypes = ['message', 'message_echo', 'message_status'] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const MId = z
+  .string({ error: 'must be a string (the provider message ID)' })
+  .min(1, { message: 'must not be empty' })
+  .max(50);
+export const EpochMillis = z.int({ error: 'must be an integer: Unix epoch milliseconds' });
+
+export const StatusSchema = z.strictObject({
+  value: z.enum(statusValues),
+  message: z.string().optional(),
+});
+
+export const MessageEventSchema = z.strictObject({
+  type: z.literal('message'),
+  mId: MId,
+  timestamp: EpochMillis,
+  message: MessageSchema,
+});
+export const EchoEventSchema = z.strictObject({
+  type: z.literal('message_echo'),
+  mId: MId,
+  timestamp: EpochMillis,
+  message: MessageSchema,
+});
+export const StatusEventSchema = z.strictObject({
+  type: z.literal('message_status'),
+  mId: MId,
+  timestamp: EpochMillis,
+  status: StatusSchema,
+});
+export const EventSchema = z.discriminatedUnion('type', [MessageEventSchema, EchoEventSchema, StatusEventSchema]);
+
+export const ContactSchema = z.strictObject({
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  profilePic: z
+    .string()
+    .refine((v) => /^https?:\/\/\S+$/i.test(v), { message: 'must be an http(s) URL' })
+    .optional(),
+  countryCode: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code, e.g. MY' })
+    .optional(),
+  email: z.email({ message: 'must be an email address' }).optional(),
+  phone: z.string().regex(PHONE_E164, { message: 'must be E.164 with a leading "+", e.g. +60177872890' }).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/, { message: 'must be an ISO 639-1 code, e.g. en' })
+    .optional(),
+});
+
+export const WebhookBodySchema = z.strictObject({
+  channelId: z.string().min(1, { message: 'must not be empty' }),
+  contactId: z.string().min(1, { message: 'must not be empty' }).max(50),
+  events: z.array(EventSchema).min(1, { message: 'must hold at least one event' }),
+  contact: ContactSchema.optional(),
+});
+
+export type Status = z.infer<typeof StatusSchema>;
+export type MessageEvent = z.infer<typeof MessageEventSchema>;
+export type EchoEvent = z.infer<typeof EchoEventSchema>;
+export type StatusEvent = z.infer<typeof StatusEventSchema>;
+export type WebhookEvent = z.infer<typeof EventSchema>;
+export type Contact = z.infer<typeof ContactSchema>;
+export type WebhookBody = z.infer<typeof WebhookBodySchema>;

@@ -1,0 +1,8 @@
+/**
+ * custom-channel as a library: the respond.io contract, and (as they land) the emulator,
+ * the bridge, the scaffolder and the test tools the CLI is built on.
+ */
+
+export * from './bridge/adapter.js';
+export * from './contract/index.js';
+export { CliError, ExitCode } from './errors.js';
