@@ -6,3 +6,5 @@
 export * from './bridge/adapter.js';
 export * from './contract/index.js';
 export { CliError, ExitCode } from './errors.js';
+export * from './exchange.js';
+export { maskSecret, safeEqual } from './secrets.js';

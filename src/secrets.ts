@@ -1,0 +1,71 @@
+/**
+ * Secrets handling in one place: masking for output and logs, constant-time comparison,
+ * owner-only files.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * Shows enough of a secret to recognise it and no more.
+ * @example maskSecret('46charTokenABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789') // '46ch…89'
+ */
+export function maskSecret(secret: string | undefined): string {
+  if (!secret) return '';
+  if (secret.length < 12) return '****';
+  return `${secret.slice(0, 4)}…${secret.slice(-2)}`;
+}
+
+/** Constant-time string equality (length leaks, content does not). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  if (left.length !== right.length) {
+    // Still spend the time of a comparison so a wrong length answers like a wrong token.
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header, or `undefined` when missing or malformed.
+ * @example bearerToken('Bearer abc') // 'abc'
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+/** A random token of respond.io's API-token shape (46 URL-safe characters). */
+export function generateToken(length = 46): string {
+  return randomBytes(length).toString('base64url').slice(0, length);
+}
+
+/** Header names whose values are secrets, lower-case. */
+export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie']);
+
+/** A copy of headers with secret values masked (Bearer scheme kept visible). */
+export function maskHeaders(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    if (!SECRET_HEADERS.has(name.toLowerCase())) out[name] = text;
+    else {
+      const bearer = bearerToken(text);
+      out[name] = bearer ? `Bearer ${maskSecret(bearer)}` : maskSecret(text);
+    }
+  }
+  return out;
+}
+
+/** Writes a file readable by the owner only (0600), atomically, creating its folder (0700). */
+export async function writePrivateFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, content, { mode: 0o600 });
+  await chmod(temp, 0o600);
+  await rename(temp, path);
+}
