@@ -7,4 +7,5 @@ export * from './bridge/adapter.js';
 export * from './contract/index.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
+export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
 export { maskSecret, safeEqual } from './secrets.js';
