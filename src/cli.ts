@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
 import { registerValidate } from './commands/validate.js';
 import { CliError, ExitCode, messageOf } from './errors.js';
 import { createReporter, type GlobalOptions, type Reporter, renderError } from './ui/output.js';
@@ -31,7 +32,7 @@ export function contextOf(command: Command): CommandContext {
 }
 
 /** The commands, in the order `--help` lists them. */
-const commands: Array<(program: Command) => void> = [registerValidate];
+const commands: Array<(program: Command) => void> = [registerValidate, registerConfig];
 
 export function buildProgram(): Command {
   const program = new Command('custom-channel')

@@ -4,6 +4,7 @@
  */
 
 export * from './bridge/adapter.js';
+export * from './config/index.js';
 export * from './contract/index.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';

@@ -1,0 +1,118 @@
+/**
+ * Where settings come from, strongest first: environment variables, the project file
+ * (`<project>/.custom-channel/config.json`), the user store (conf, in the OS config folder),
+ * then built-in defaults. Files holding tokens are written 0600.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProjectRoot, STATE_DIR } from '../project.js';
+import { writePrivateFile } from '../secrets.js';
+import { type ConfigKey, configKeyList, configKeys } from './keys.js';
+
+export type ConfigSource = 'env' | 'project' | 'user' | 'default';
+export type ConfigValues = Partial<Record<ConfigKey, string>>;
+
+export interface ResolvedSetting {
+  key: ConfigKey;
+  value?: string;
+  source?: ConfigSource;
+}
+
+export interface ConfigStores {
+  /** Reads the user-level store. */
+  user: { read(): ConfigValues; write(values: ConfigValues): void; path: string };
+  /** The project file, when inside a project. */
+  projectPath?: string;
+}
+
+export interface ResolvedConfig {
+  values: ConfigValues;
+  sources: Partial<Record<ConfigKey, ConfigSource>>;
+  /** True when a real respond.io channel is configured (channel ID and token from somewhere). */
+  hasChannelCredentials: boolean;
+}
+
+/** The user-level store, backed by conf (created 0600). `cwd` overrides the folder (tests, portable setups). */
+export async function openUserStore(cwd?: string): Promise<ConfigStores['user']> {
+  const { default: Conf } = await import('conf');
+  const conf = new Conf<ConfigValues>({
+    projectName: 'custom-channel',
+    projectSuffix: '',
+    configFileMode: 0o600,
+    ...(cwd ? { cwd } : {}),
+  });
+  return {
+    path: conf.path,
+    read: () => ({ ...conf.store }),
+    write: (values) => {
+      conf.store = values;
+    },
+  };
+}
+
+export function projectConfigPath(cwd: string): string | undefined {
+  const root = findProjectRoot(cwd);
+  return root ? join(root, STATE_DIR, 'config.json') : undefined;
+}
+
+export function readProjectConfig(path: string | undefined): ConfigValues {
+  if (!path || !existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ConfigValues;
+  } catch {
+    return {};
+  }
+}
+
+export async function writeProjectConfig(path: string, values: ConfigValues): Promise<void> {
+  await writePrivateFile(path, `${JSON.stringify(values, null, 2)}\n`);
+}
+
+/**
+ * Merges the sources by precedence: env > project > user > default.
+ * @example resolveSettings({ env: process.env, project: {}, user: { token: 'x' } }).values.token // 'x'
+ */
+export function resolveSettings(layers: {
+  env: NodeJS.ProcessEnv;
+  project: ConfigValues;
+  user: ConfigValues;
+}): ResolvedConfig {
+  const values: ConfigValues = {};
+  const sources: ResolvedConfig['sources'] = {};
+  for (const key of configKeyList) {
+    const spec = configKeys[key] as { env: string; default?: string };
+    const candidates: Array<[ConfigSource, string | undefined]> = [
+      ['env', layers.env[spec.env] || undefined],
+      ['project', layers.project[key]],
+      ['user', layers.user[key]],
+      ['default', spec.default],
+    ];
+    const found = candidates.find(([, value]) => value !== undefined && value !== '');
+    if (found) {
+      values[key] = found[1];
+      sources[key] = found[0];
+    }
+  }
+  return { values, sources, hasChannelCredentials: Boolean(values.channelId && values.token) };
+}
+
+export interface ResolveConfigOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Folder of the user store (default: the OS config folder, honouring XDG_CONFIG_HOME). */
+  userConfigDir?: string;
+}
+
+/**
+ * Every setting with where it came from.
+ * @example const { values } = await resolveConfig(); values.webhookUrl
+ */
+export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const user = await openUserStore(options.userConfigDir);
+  return resolveSettings({
+    env: options.env ?? process.env,
+    project: readProjectConfig(projectConfigPath(cwd)),
+    user: user.read(),
+  });
+}

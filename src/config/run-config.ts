@@ -1,0 +1,117 @@
+/**
+ * The services behind `custom-channel config`: set, get, list, unset, path.
+ */
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { maskSecret } from '../secrets.js';
+import { type ConfigKey, configKeyList, configKeys, findConfigKey } from './keys.js';
+import {
+  type ConfigSource,
+  openUserStore,
+  projectConfigPath,
+  readProjectConfig,
+  resolveSettings,
+  writeProjectConfig,
+} from './resolve.js';
+
+export interface ConfigContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  userConfigDir?: string;
+}
+
+export interface SettingView {
+  key: string;
+  value: string | null;
+  source: ConfigSource | null;
+  env: string;
+}
+
+function keyOf(name: string): ConfigKey {
+  const key = findConfigKey(name);
+  if (!key) {
+    throw usageError(
+      `unknown setting "${name}"`,
+      `use one of: ${configKeyList.map((k) => configKeys[k].name).join(', ')}`,
+    );
+  }
+  return key;
+}
+
+function view(
+  key: ConfigKey,
+  value: string | undefined,
+  source: ConfigSource | undefined,
+  showSecrets: boolean,
+): SettingView {
+  const spec = configKeys[key];
+  const shown = value === undefined ? null : spec.secret && !showSecrets ? maskSecret(value) : value;
+  return { key: spec.name, value: shown, source: source ?? null, env: spec.env };
+}
+
+async function layers(context: ConfigContext) {
+  const user = await openUserStore(context.userConfigDir);
+  const projectPath = projectConfigPath(context.cwd);
+  return { user, projectPath, project: readProjectConfig(projectPath) };
+}
+
+/** Stores a checked value in the user store, or in the project file with `project`. */
+export async function runConfigSet(
+  context: ConfigContext,
+  name: string,
+  value: string,
+  options: { project?: boolean },
+): Promise<{ key: string; file: string }> {
+  const key = keyOf(name);
+  const checked = configKeys[key].schema.safeParse(value);
+  if (!checked.success) {
+    throw usageError(`${configKeys[key].name}: ${checked.error.issues[0].message}`, configKeys[key].description);
+  }
+  const { user, projectPath, project } = await layers(context);
+  if (options.project) {
+    if (!projectPath) {
+      throw new CliError('--project needs a custom-channel project here', {
+        hint: 'cd into a project made by `custom-channel init`, or drop --project to store it for your user',
+        exitCode: ExitCode.usage,
+      });
+    }
+    await writeProjectConfig(projectPath, { ...project, [key]: checked.data });
+    return { key: configKeys[key].name, file: projectPath };
+  }
+  user.write({ ...user.read(), [key]: checked.data });
+  return { key: configKeys[key].name, file: user.path };
+}
+
+/** One setting's effective value and its source. */
+export async function runConfigGet(context: ConfigContext, name: string, showSecrets: boolean): Promise<SettingView> {
+  const key = keyOf(name);
+  const { user, project } = await layers(context);
+  const resolved = resolveSettings({ env: context.env, project, user: user.read() });
+  return view(key, resolved.values[key], resolved.sources[key], showSecrets);
+}
+
+export async function runConfigList(context: ConfigContext, showSecrets: boolean): Promise<SettingView[]> {
+  const { user, project } = await layers(context);
+  const resolved = resolveSettings({ env: context.env, project, user: user.read() });
+  return configKeyList.map((key) => view(key, resolved.values[key], resolved.sources[key], showSecrets));
+}
+
+/** Removes a setting from the user store, or from the project file with `project`. */
+export async function runConfigUnset(context: ConfigContext, name: string, options: { project?: boolean }) {
+  const key = keyOf(name);
+  const { user, projectPath, project } = await layers(context);
+  if (options.project) {
+    if (projectPath && key in project) {
+      const { [key]: _removed, ...rest } = project;
+      await writeProjectConfig(projectPath, rest);
+    }
+    return { key: configKeys[key].name, file: projectPath ?? null };
+  }
+  const { [key]: _removed, ...rest } = user.read();
+  user.write(rest);
+  return { key: configKeys[key].name, file: user.path };
+}
+
+export async function runConfigPath(context: ConfigContext): Promise<{ user: string; project: string | null }> {
+  const { user, projectPath } = await layers(context);
+  return { user: user.path, project: projectPath ?? null };
+}
