@@ -8,5 +8,6 @@ export * from './config/index.js';
 export * from './contract/index.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
+export * from './fixtures.js';
 export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
 export { maskSecret, safeEqual } from './secrets.js';
