@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { DevApiSendBodySchema } from './developer-api.js';
 import { contactIdProblem, type IdType } from './ids.js';
-import { MessageRequestSchema, MessageResponseSchema } from './message-endpoint.js';
+import { MessageErrorSchema, MessageRequestSchema, MessageSuccessSchema } from './message-endpoint.js';
 import type { Message } from './messages.js';
 import { type Problem, problemsOf } from './problems.js';
 import { WebhookBodySchema } from './webhook.js';
@@ -21,12 +21,19 @@ export const payloadKindLabels: Record<PayloadKind, string> = {
   'dev-api-send': 'Developer API v2 send body',
 };
 
-const schemas: Record<PayloadKind, z.ZodType> = {
-  webhook: WebhookBodySchema,
-  message: MessageRequestSchema,
-  'message-response': MessageResponseSchema,
-  'dev-api-send': DevApiSendBodySchema,
-};
+/** The schema for a kind; a `/message` response is judged as an error body when it has `error`. */
+function schemaFor(kind: PayloadKind, payload: unknown): z.ZodType {
+  switch (kind) {
+    case 'webhook':
+      return WebhookBodySchema;
+    case 'message':
+      return MessageRequestSchema;
+    case 'dev-api-send':
+      return DevApiSendBodySchema;
+    case 'message-response':
+      return payload && typeof payload === 'object' && 'error' in payload ? MessageErrorSchema : MessageSuccessSchema;
+  }
+}
 
 export interface ValidateOptions {
   /** Checks `contactId` against the channel's ID type. */
@@ -126,7 +133,7 @@ export function validatePayload(
   const kind = options.kind ?? detectKind(payload) ?? 'webhook';
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
-  const parsed = schemas[kind].safeParse(payload);
+  const parsed = schemaFor(kind, payload).safeParse(payload);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const problems = problemsOf({ issues: [issue] }, payload);
