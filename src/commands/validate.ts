@@ -1,16 +1,7 @@
 import { type Command, Option } from 'commander';
 import { contextOf } from '../cli.js';
-import { idTypes } from '../contract/ids.js';
-import { formatProblem } from '../contract/problems.js';
-import {
-  detectKind,
-  type PayloadKind,
-  payloadKindLabels,
-  payloadKinds,
-  validatePayload,
-} from '../contract/validate.js';
+import { idTypes, type PayloadKind, payloadKindLabels, payloadKinds } from '../contract/constants.js';
 import { CliError, ExitCode } from '../errors.js';
-import { readJsonInput } from '../input.js';
 
 interface ValidateFlags {
   kind?: PayloadKind;
@@ -38,6 +29,11 @@ Examples:
     )
     .action(async (file: string, flags: ValidateFlags, command: Command) => {
       const { reporter } = contextOf(command);
+      const [{ readJsonInput }, { detectKind, validatePayload }, { formatProblem }] = await Promise.all([
+        import('../input.js'),
+        import('../contract/validate.js'),
+        import('../contract/problems.js'),
+      ]);
       const { value, source } = await readJsonInput(file);
       const kind = flags.kind ?? detectKind(value);
       if (!kind) {

