@@ -1,0 +1,22 @@
+/** Durations on the command line: `3s`, `500ms`, `1.5s`, `2m`; a bare number is milliseconds. */
+import { usageError } from '../errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * @example parseDuration('3s') // 3000
+ * @example parseDuration('500ms', '--timeout') // 500
+ */
+export function parseDuration(text: string, flag = '--timeout'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!match) {
+    throw usageError(`${flag} ${JSON.stringify(text)}: not a duration`, 'use e.g. 3s, 500ms or 2m');
+  }
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']);
+}
+
+/** `1234` -> `1.23 s`, `12.3` -> `12 ms`. */
+export function formatDuration(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.round(ms)} ms`;
+}
