@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSend } from './commands/send.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerValidate } from './commands/validate.js';
 import { CliError, ExitCode, messageOf } from './errors.js';
 import { createReporter, type GlobalOptions, type Reporter, renderError } from './ui/output.js';
@@ -32,7 +35,13 @@ export function contextOf(command: Command): CommandContext {
 }
 
 /** The commands, in the order `--help` lists them. */
-const commands: Array<(program: Command) => void> = [registerValidate, registerConfig];
+const commands: Array<(program: Command) => void> = [
+  registerValidate,
+  registerConfig,
+  registerSimulate,
+  registerSend,
+  registerDemo,
+];
 
 export function buildProgram(): Command {
   const program = new Command('custom-channel')

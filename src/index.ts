@@ -6,8 +6,11 @@
 export * from './bridge/adapter.js';
 export * from './config/index.js';
 export * from './contract/index.js';
+export { type DemoOptions, type DemoReport, runDemo } from './demo/run.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
 export * from './fixtures.js';
 export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
 export { maskSecret, safeEqual } from './secrets.js';
+export { runSend, type SendOptions, type SendReport } from './send/run.js';
+export { runSimulate, type SimulateOptions, type SimulateReport } from './simulate/run.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../src/exchange.js';
 import { parseDuration } from '../src/send/duration.js';
+import { contactIdentifier } from '../src/send/live.js';
+import { buildSendMessage } from '../src/send/message.js';
 import { analyzeStatuses, describeAnalysis, parseExpect, type StatusObservation } from '../src/send/statuses.js';
 import { buildHops } from '../src/send/timeline.js';
 
@@ -123,5 +125,44 @@ describe('timeline hops', () => {
       '30 provider->bridge status delivered',
       '40 bridge->respond.io message_status delivered',
     ]);
+  });
+});
+
+describe('message from flags', () => {
+  it.each([
+    [{ text: 'Hi' }, { type: 'text', text: 'Hi' }],
+    [
+      { text: 'Pick', replies: 'Yes, No' },
+      { type: 'quick_reply', title: 'Pick', replies: ['Yes', 'No'] },
+    ],
+    [
+      { attachment: 'https://e.com/a/photo.JPG?x=1' },
+      {
+        type: 'attachment',
+        attachment: { type: 'image', url: 'https://e.com/a/photo.JPG?x=1', fileName: 'photo.JPG' },
+      },
+    ],
+    [
+      { attachment: 'https://e.com/doc.pdf' },
+      { type: 'attachment', attachment: { type: 'file', url: 'https://e.com/doc.pdf', fileName: 'doc.pdf' } },
+    ],
+    [
+      { location: '3.1,101.6', text: 'KL' },
+      { type: 'location', latitude: 3.1, longitude: 101.6, address: 'KL' },
+    ],
+  ])('builds %j', (input, message) => {
+    expect(buildSendMessage(input)).toEqual(message);
+  });
+
+  it('names what is missing as a usage error', () => {
+    expect(() => buildSendMessage({})).toThrow(/cannot build a text message: message\.text|text: must not be empty/);
+    expect(() => buildSendMessage({ type: 'image' })).toThrow(/attachment\.url/);
+  });
+
+  it('maps --to to a Developer API identifier', () => {
+    expect(contactIdentifier('+60177872890')).toBe('phone:+60177872890');
+    expect(contactIdentifier('a@b.co')).toBe('email:a@b.co');
+    expect(contactIdentifier('42')).toBe('id:42');
+    expect(() => contactIdentifier('bob')).toThrow(/not a Developer API contact identifier/);
   });
 });

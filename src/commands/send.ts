@@ -1,0 +1,89 @@
+import { type Command, Option } from 'commander';
+import { contextOf } from '../cli.js';
+import { ExitCode } from '../errors.js';
+import { scenarios } from '../mock-provider/types.js';
+import { sendTypes } from '../send/constants.js';
+import { parseDuration } from '../send/duration.js';
+import { parseExpect } from '../send/statuses.js';
+
+interface SendFlags {
+  to?: string;
+  type?: (typeof sendTypes)[number];
+  attachment?: string;
+  replies?: string;
+  payload?: string;
+  location?: string;
+  expect?: string;
+  timeout: string;
+  scenario?: (typeof scenarios)[number];
+  inbound?: boolean;
+  live?: boolean;
+}
+
+export function registerSend(program: Command): void {
+  program
+    .command('send')
+    .description('send a message as respond.io would and follow it through the bridge to the provider and back')
+    .argument('[text]', 'the text (the title for --replies, the address for --location)')
+    .option('--to <contactId>', 'the contact (phone number or custom ID; for --live also email:… or id:…)')
+    .addOption(new Option('--type <type>', 'message type (inferred from the flags when omitted)').choices(sendTypes))
+    .option('--attachment <url>', 'media URL for an image, video, audio or file')
+    .option('--replies <a,b>', 'quick replies (comma-separated)')
+    .option('--payload <file>', 'custom payload JSON file (or a whole respond.io message)')
+    .option('--location <lat,lng>', 'a location message')
+    .option('--expect <statuses>', 'statuses that must arrive, e.g. sent,delivered,read or failed')
+    .option('--timeout <duration>', 'how long to wait for them (e.g. 3s, 500ms)', '10s')
+    .addOption(new Option('--scenario <name>', "the mock provider's behaviour (offline)").choices(scenarios))
+    .option('--inbound', 'the contact sends the message instead, followed into respond.io')
+    .option('--live', 'start the message through the respond.io Developer API v2 (dev-api-* config)')
+    .addHelpText(
+      'after',
+      `
+Offline (default), the project's bridge runs with the emulator and a stand-in provider (the
+mock provider for generic-http, recorded fixtures for clicksend-sms and telegram-bot).
+Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
+
+Examples:
+  $ custom-channel send "Your order has shipped" --to +60177872890 --expect sent,delivered,read
+  $ custom-channel send "Hi" --to +60177872890 --scenario failed --expect failed
+  $ custom-channel send --to +60177872890 --attachment https://example.com/a.jpg
+  $ custom-channel send "Hello" --to +60177872890 --inbound
+  $ custom-channel send "Hi" --to +60177872890 --live --expect sent,delivered --timeout 30s`,
+    )
+    .action(async (text: string | undefined, flags: SendFlags, command: Command) => {
+      const { reporter } = contextOf(command);
+      const expect = flags.expect ? parseExpect(flags.expect) : undefined;
+      const timeoutMs = parseDuration(flags.timeout);
+      const { runSend } = await import('../send/run.js');
+      const { renderHop, renderStatusFlow } = await import('../ui/timeline.js');
+      const { describeAnalysis } = await import('../send/statuses.js');
+      const report = await runSend({
+        to: flags.to,
+        content: {
+          text,
+          type: flags.type,
+          attachment: flags.attachment,
+          replies: flags.replies,
+          payload: flags.payload,
+          location: flags.location,
+        },
+        expect,
+        timeoutMs,
+        scenario: flags.scenario,
+        inbound: flags.inbound,
+        live: flags.live,
+        onStart: (line) => reporter.info(reporter.style.bold(line)),
+        onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
+      });
+      reporter.emit(report);
+      if (report.direction === 'outbound') {
+        reporter.info(`  status   ${renderStatusFlow(report.statuses, report.startedAt, reporter.style)}`);
+      }
+      for (const line of describeAnalysis(report.analysis)) reporter.info(`  ${line}`);
+      if (report.ok) reporter.success(report.summary);
+      else {
+        reporter.info(reporter.style.red(report.summary));
+        process.exitCode = ExitCode.failure;
+      }
+    });
+}
