@@ -1,0 +1,18 @@
+/** A Map that forgets its oldest entries beyond `limit`, so a long-running server stays small. */
+export class RecentMap {
+  readonly #entries = new Map<string, string>();
+  constructor(readonly limit: number) {}
+
+  remember(key: string, value: string): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.limit) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  get(key: string): string | undefined {
+    return this.#entries.get(key);
+  }
+}
