@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildBuiltinCases, buildCaseFromValue, selectCases } from '../src/simulate/cases.js';
+import { adaptCasesToCapabilities, buildBuiltinCases, buildCaseFromValue, selectCases } from '../src/simulate/cases.js';
 import { checkErrorBody, checkEventTypes, checkMId, type ObservedResponse } from '../src/simulate/checks.js';
 import { runCases } from '../src/simulate/engine.js';
 import { createEventObserver } from '../src/simulate/observer.js';
@@ -80,6 +80,17 @@ describe('cases', () => {
     const all = buildBuiltinCases();
     expect(selectCases(all, ['auth/']).map((c) => c.name)).toEqual(['auth/wrong-token', 'auth/no-token']);
     expect(() => selectCases(all, ['nope'])).toThrow(/unknown case "nope"/);
+  });
+
+  it('expects a 4xx for types the adapter does not support, and receipts only when it reports them', () => {
+    const sms = adaptCasesToCapabilities(buildBuiltinCases(), {
+      messageTypes: ['text', 'quick_reply', 'location'],
+      statuses: ['sent'],
+    });
+    const byName = Object.fromEntries(sms.map((c) => [c.name, c.expect]));
+    expect(byName['outbound/attachment-image']).toEqual({ status: '4xx', eventTypes: [] });
+    expect(byName['outbound/text']).toEqual({ status: 200 });
+    expect(byName['auth/wrong-token']).toEqual({ status: 401, eventTypes: [] });
   });
 
   it('reads provider fixtures and refuses webhook bodies', () => {

@@ -93,6 +93,29 @@ export function buildBuiltinCases(dir = fixturesDir()): SimulateCase[] {
   ];
 }
 
+/**
+ * Tunes respond.io cases to what the adapter declares: a type it does not support must get a
+ * 4xx (not a crash), and receipts are expected only from providers that send them.
+ */
+export function adaptCasesToCapabilities(
+  cases: readonly SimulateCase[],
+  capabilities: { messageTypes: readonly string[]; statuses: readonly string[] },
+): SimulateCase[] {
+  const receipts = capabilities.statuses.some((s) => s !== 'sent');
+  return cases.map((c) => {
+    if (c.leg !== 'respondio' || c.expect.status !== 200) return c;
+    const type = (c.body as { message?: { type?: string } } | undefined)?.message?.type;
+    if (type && !capabilities.messageTypes.includes(type)) {
+      return {
+        ...c,
+        description: `${c.description} (not supported by this adapter: expects 400)`,
+        expect: { status: '4xx', eventTypes: [] },
+      };
+    }
+    return receipts ? c : { ...c, expect: { status: 200 } };
+  });
+}
+
 /** Catalogue payloads carry real-looking IDs; point them at the channel and contact under test. */
 function withPlaceholders(payload: unknown): unknown {
   if (!payload || typeof payload !== 'object') return payload;

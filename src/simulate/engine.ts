@@ -4,7 +4,7 @@
  * was started, so it works against any server (`--target`).
  */
 import { createHmac } from 'node:crypto';
-import { maskHeaders } from '../secrets.js';
+import { maskHeaders, maskSecret } from '../secrets.js';
 import type { SimulateCase } from './cases.js';
 import {
   type CheckResult,
@@ -65,15 +65,29 @@ function bodyText(body: unknown): string {
   return JSON.stringify(body);
 }
 
-/** Fills `{{hmac-sha256:NAME}}` in header values with the hex HMAC of the raw body. */
+/**
+ * Fills `{{env:NAME}}` in header values with the provider setting, and
+ * `{{hmac-sha256:NAME}}` with the hex HMAC-SHA256 of the raw body keyed by that setting.
+ */
 function signHeaders(headers: Record<string, string>, raw: string, env: EngineOptions['env']) {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = value.replace(/\{\{\s*hmac-sha256:([A-Z0-9_]+)\s*\}\}/g, (_, key: string) =>
-      createHmac('sha256', env?.[key] ?? '')
-        .update(raw)
-        .digest('hex'),
-    );
+    out[name] = value
+      .replace(/\{\{\s*env:([A-Za-z0-9_]+)\s*\}\}/g, (_, key: string) => env?.[key] ?? '')
+      .replace(/\{\{\s*hmac-sha256:([A-Z0-9_]+)\s*\}\}/g, (_, key: string) =>
+        createHmac('sha256', env?.[key] ?? '')
+          .update(raw)
+          .digest('hex'),
+      );
+  }
+  return out;
+}
+
+/** Masks the usual secret headers, and any header filled from a provider setting. */
+function maskCaseHeaders(headers: Record<string, string>, template: Record<string, string>): Record<string, string> {
+  const out = maskHeaders(headers);
+  for (const [name, value] of Object.entries(template)) {
+    if (/\{\{\s*env:/.test(value) && name in out) out[name] = maskSecret(out[name]);
   }
   return out;
 }
@@ -174,7 +188,7 @@ export async function runCase(
     name: testCase.name,
     description: testCase.description,
     ok: checks.every((c) => c.ok),
-    request: { method: testCase.method, url, headers: maskHeaders(headers), body },
+    request: { method: testCase.method, url, headers: maskCaseHeaders(headers, testCase.headers), body },
     response,
     events,
     checks,

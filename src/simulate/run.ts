@@ -53,7 +53,7 @@ export interface CaseListing {
   description: string;
 }
 
-const DEFAULT_CONTACT = { phone: '+60177872890', custom: 'sim_contact_1' } as const;
+const DEFAULT_CONTACT = { phone: '+60177872890', custom: '100200300' } as const;
 
 /** Every case `simulate` knows here: built-in ones, then the project's provider fixtures. */
 export function listSimulateCases(cwd = process.cwd()): SimulateCase[] {
