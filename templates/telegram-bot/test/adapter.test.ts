@@ -51,6 +51,20 @@ describe('send', () => {
       '123456789:5003',
     ],
     [
+      'video',
+      { type: 'attachment', attachment: { type: 'video', url: 'https://cdn.example.com/howto/unboxing.mp4' } },
+      'sendVideo',
+      'send-video',
+      '123456789:5006',
+    ],
+    [
+      'audio',
+      { type: 'attachment', attachment: { type: 'audio', url: 'https://cdn.example.com/audio/welcome.mp3' } },
+      'sendAudio',
+      'send-audio',
+      '123456789:5007',
+    ],
+    [
       'location',
       { type: 'location', latitude: 3.1579, longitude: 101.7123 },
       'sendLocation',

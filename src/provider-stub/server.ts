@@ -1,0 +1,306 @@
+/**
+ * The fixture-replaying stand-in for a real provider (ClickSend, Telegram): a local HTTP
+ * server that answers the adapter's provider API calls with the template's recorded responses
+ * and calls the bridge's webhook routes back with the template's recorded pushes, so `send`
+ * and `demo` run offline for real-provider templates. It implements `ProviderMock`, like the
+ * generic mock provider.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
+import { maskHeaders, safeEqual } from '../secrets.js';
+import { buildPayload, type FillValues, getPath } from './fill.js';
+import { type LoadedStub, loadStubManifest, type StubCallback, type StubRoute } from './manifest.js';
+
+export interface ProviderStubOptions {
+  /** Project or template folder holding `fixtures/provider-stub.json`. */
+  root: string;
+  host?: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  /** Overrides and extra variables for the adapter's env (e.g. a webhook secret to exercise). */
+  env?: Record<string, string>;
+  /** Pause before each callback (default 150 ms; `slow` waits 10 times as long). */
+  callbackDelayMs?: number;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** One provider API call the stub answered. */
+export interface StubRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+  /** The recipient (a send), when the route names one. */
+  contactId?: string;
+  /** The provider message id the stub made up for it. */
+  messageId?: string;
+  response: unknown;
+}
+
+/** One callback the stub made to the bridge. */
+export interface StubCallbackRecord {
+  name: string;
+  url: string;
+  body: unknown;
+  /** HTTP status of the bridge's answer; 0 when it did not answer. */
+  status: number;
+  messageId: string;
+  error?: string;
+}
+
+export interface ProviderStub extends ProviderMock {
+  readonly provider: string;
+  /** Provider API calls so far, oldest first. */
+  requests(): StubRequest[];
+  /** Callbacks made so far, oldest first. */
+  callbacks(): StubCallbackRecord[];
+  /** Resolves when every scheduled callback has been made. */
+  idle(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '') return undefined;
+  if (/json/i.test(contentType ?? '')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (/x-www-form-urlencoded/i.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(raw));
+  return raw;
+}
+
+/** `/bot:token/sendMessage` -> a regex with named groups. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split(/(:[A-Za-z]+)/)
+    .map((part) => (part.startsWith(':') ? `(?<${part.slice(1)}>[^/]+)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}/?$`);
+}
+
+function authorized(
+  route: StubRoute,
+  req: IncomingMessage,
+  params: Record<string, string>,
+  env: Record<string, string>,
+) {
+  const auth = route.auth;
+  if (!auth) return true;
+  if ('pathParam' in auth) return safeEqual(params[auth.pathParam] ?? '', env[auth.env] ?? '');
+  const header = req.headers.authorization ?? '';
+  if ('bearer' in auth) return safeEqual(header, `Bearer ${env[auth.bearer] ?? ''}`);
+  const expected = Buffer.from(`${env[auth.basic.username] ?? ''}:${env[auth.basic.password] ?? ''}`).toString(
+    'base64',
+  );
+  return safeEqual(header, `Basic ${expected}`);
+}
+
+function encode(body: unknown, as: 'json' | 'form'): { text: string; type: string } {
+  if (as === 'json') return { text: JSON.stringify(body), type: 'application/json' };
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    form.append(key, value === null || value === undefined ? '' : String(value));
+  }
+  return { text: form.toString(), type: 'application/x-www-form-urlencoded' };
+}
+
+/**
+ * Starts the stand-in described by `<root>/fixtures/provider-stub.json` on 127.0.0.1.
+ * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
+ */
+export async function startProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
+  const stub: LoadedStub = loadStubManifest(options.root);
+  const { manifest } = stub;
+  const now = options.now ?? Date.now;
+  const doFetch = options.fetch ?? fetch;
+  const delayMs = options.callbackDelayMs ?? 150;
+  const requests: StubRequest[] = [];
+  const callbackLog: StubCallbackRecord[] = [];
+  const rules = new Map<string, Scenario>();
+  const pending = new Set<Promise<void>>();
+  let counter = 5000;
+  let callbackBase: string | undefined;
+  let closing: Promise<void> | undefined;
+  let env: Record<string, string> = {};
+
+  const newId = (): string | number => (manifest.ids === 'counter' ? ++counter : randomUUID().toUpperCase());
+  const values = (extra: FillValues): FillValues => ({ now: now(), nowSeconds: Math.floor(now() / 1000), ...extra });
+  const scenarioFor = (contactId: string | undefined) =>
+    (contactId && rules.get(contactId)) || rules.get('*') || manifest.defaultScenario;
+
+  async function post(
+    cb: StubCallback,
+    name: string,
+    fill: FillValues,
+    messageId: string,
+  ): Promise<StubCallbackRecord> {
+    const context = { values: values(fill), env };
+    const body = buildPayload(cb.template, context);
+    const path = buildPayload({ base: cb.path, set: {}, unset: [] }, context) as string;
+    const headers = buildPayload({ base: cb.headers, set: {}, unset: [] }, context) as Record<string, string>;
+    const url = `${callbackBase ?? ''}${path}`;
+    const record: StubCallbackRecord = { name, url, body, status: 0, messageId };
+    if (!callbackBase) {
+      record.error = 'no callback base: call setCallbackBase(bridgeUrl) first';
+    } else {
+      const { text, type } = encode(body, cb.as);
+      try {
+        const res = await doFetch(url, {
+          method: cb.method,
+          headers: { 'content-type': type, ...headers },
+          body: text,
+        });
+        record.status = res.status;
+        await res.text();
+      } catch (error) {
+        record.error = error instanceof Error ? String(error.cause ?? error.message) : String(error);
+      }
+    }
+    callbackLog.push(record);
+    return record;
+  }
+
+  function scheduleCallbacks(messageId: string, contactId: string | undefined, fill: FillValues) {
+    const scenario = scenarioFor(contactId);
+    const names = manifest.scenarios[scenario] ?? [];
+    const pause = scenario === 'slow' ? delayMs * 10 : delayMs;
+    const run = (async () => {
+      for (const name of names) {
+        await sleep(pause);
+        if (closing) return;
+        await post(stub.callbacks[name], name, { ...fill, mId: messageId }, messageId);
+      }
+    })();
+    pending.add(run);
+    void run.finally(() => pending.delete(run));
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    };
+    for (const route of stub.routes) {
+      if (route.method.toUpperCase() !== req.method) continue;
+      const match = routePattern(route.path).exec(url.pathname);
+      if (!match) continue;
+      const params = { ...match.groups };
+      const record: StubRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        headers: maskHeaders(req.headers),
+        body,
+        status: 200,
+        response: undefined,
+      };
+      if (!authorized(route, req, params, env)) {
+        record.status = route.unauthorized?.status ?? 401;
+        record.response = route.unauthorizedTemplate
+          ? buildPayload(route.unauthorizedTemplate, { values: values({}), env })
+          : { error: { message: `${manifest.provider} stand-in: wrong credentials` } };
+        requests.push(record);
+        return send(record.status, record.response);
+      }
+      const recipient = route.recipient ? getPath(body, route.recipient) : undefined;
+      const contactId = recipient === undefined || recipient === null ? undefined : String(recipient);
+      const text = route.text.map((p) => getPath(body, p)).find((v) => typeof v === 'string') as string | undefined;
+      const id = newId();
+      const fill: FillValues = { id, contactId, recipient: contactId, text: text ?? '' };
+      record.contactId = contactId;
+      record.messageId = String(id);
+      record.status = route.response.status;
+      record.response = buildPayload(route.responseTemplate, { values: values(fill), env });
+      requests.push(record);
+      send(record.status, record.response);
+      if (route.callbacks && record.status < 300) scheduleCallbacks(String(id), contactId, fill);
+      return;
+    }
+    send(404, {
+      error: {
+        code: 'not_found',
+        message: `${manifest.provider} stand-in has no recording for ${req.method} ${url.pathname}`,
+      },
+    });
+  }
+
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `stand-in failed: ${String(error)}` } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  env = {
+    ...(buildPayload({ base: manifest.env, set: {}, unset: [] }, { values: { url }, env: {} }) as Record<
+      string,
+      string
+    >),
+    ...options.env,
+  };
+  const available = Object.keys(manifest.scenarios) as Scenario[];
+
+  return {
+    provider: manifest.provider,
+    url,
+    env,
+    scenarios: available,
+    setCallbackBase(base: string) {
+      callbackBase = base.replace(/\/+$/, '');
+    },
+    setScenario(contactId: string, scenario: Scenario) {
+      if (!available.includes(scenario)) {
+        throw new Error(
+          `the ${manifest.provider} stand-in cannot play "${scenario}" (it can: ${available.join(', ')})`,
+        );
+      }
+      rules.set(contactId, scenario);
+    },
+    async injectInbound(input: InboundInput) {
+      const id = newId();
+      const fill: FillValues = {
+        id,
+        contactId: input.from,
+        text: input.text,
+        fromName: input.fromName ?? 'Test Contact',
+      };
+      const messageId = String(
+        buildPayload({ base: stub.inbound.mId, set: {}, unset: [] }, { values: values(fill), env }),
+      );
+      const record = await post(stub.inbound, 'inbound', fill, messageId);
+      if (record.error || record.status >= 300) {
+        throw new Error(
+          `the bridge refused the ${manifest.provider} inbound push: ${record.error ?? `HTTP ${record.status}`}`,
+        );
+      }
+      return { messageId };
+    },
+    requests: () => [...requests],
+    callbacks: () => [...callbackLog],
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
