@@ -11,6 +11,12 @@ export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
 export * from './fixtures.js';
 export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
+export {
+  hasProviderStub,
+  type ProviderStub,
+  type ProviderStubOptions,
+  startProviderStub,
+} from './provider-stub/index.js';
 export { maskSecret, safeEqual } from './secrets.js';
 export { runSend, type SendOptions, type SendReport } from './send/run.js';
 export { runSimulate, type SimulateOptions, type SimulateReport } from './simulate/run.js';
