@@ -1,0 +1,202 @@
+/**
+ * The mock provider as an HTTP server: the provider API (`POST /v1/messages`) the
+ * generic-http adapter calls, and a control API under `/_mock/` for tests, demos and `dev`.
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { bearerToken, safeEqual } from '../secrets.js';
+import {
+  createMockCore,
+  type MockActivity,
+  MockCallbackError,
+  type MockCallbackRecord,
+  type MockSend,
+} from './core.js';
+import { ProviderContentSchema, ProviderSendSchema, providerError } from './protocol.js';
+import { type PlanOptions, type Scenario, scenarios } from './scenarios.js';
+import type { InboundInput, ProviderMock } from './types.js';
+
+export interface MockProviderOptions {
+  /** 0 (default): any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Scenario for contacts without a rule (default `read`). */
+  defaultScenario?: Scenario;
+  /** Scenario per recipient; `contactId: '*'` sets the default. */
+  rules?: Array<{ contactId: string; scenario: Scenario }>;
+  /** `step`: pause before each callback (50 ms); `slow`: the same in the `slow` scenario (2000 ms). */
+  delaysMs?: { step?: number; slow?: number };
+  /** Post a `sent` callback before the others (default true; see `PlanOptions.sentCallback`). */
+  sentCallback?: boolean;
+  /** Bearer key sends must carry (random when omitted; read it from `env`). */
+  apiKey?: string;
+  /** HMAC secret of the callback signatures (random when omitted). */
+  webhookSecret?: string;
+  /** The integration server's base URL; callbacks go to `<base>/webhooks/provider`. */
+  callbackBase?: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Extra attempts for a callback that got a network error or a 5xx (default 2). */
+  retries?: number;
+  /** Every accepted send and every callback made, as it happens (for a console). */
+  onActivity?(activity: MockActivity): void;
+}
+
+/** The mock provider: `ProviderMock` plus the Fastify app and its records. */
+export interface MockProvider extends ProviderMock {
+  readonly app: FastifyInstance;
+  readonly apiKey: string;
+  readonly webhookSecret: string;
+  /** Sends accepted so far, oldest first. */
+  sends(): MockSend[];
+  /** Callbacks posted so far, oldest first. */
+  callbacks(): MockCallbackRecord[];
+  /** Scenario rules: contact id -> scenario, `'*'` the default. */
+  rules(): Record<string, Scenario>;
+  /** The business sent a message from the provider's own app: posts an `echo` callback. */
+  injectEcho(input: { to: string; text: string }): Promise<{ messageId: string }>;
+  /** Resolves when every scenario started so far has made all its callbacks. */
+  idle(): Promise<void>;
+}
+
+const ScenarioBody = z.object({ contactId: z.string().min(1).default('*'), scenario: z.enum(scenarios) });
+const InboundBody = z.intersection(
+  z.object({ from: z.string().min(1), fromName: z.string().optional() }),
+  ProviderContentSchema,
+);
+const EchoBody = z.intersection(z.object({ to: z.string().min(1) }), ProviderContentSchema);
+const CallbackBaseBody = z.object({ url: z.url() });
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
+}
+
+/**
+ * Builds the mock provider without listening: drive `app` with `inject()`. `url` and `env`
+ * stay empty until `startMockProvider` (or your own `app.listen`) gives it an address.
+ * @example const mock = buildMockProvider({ defaultScenario: 'failed' }); await mock.app.inject({ ... })
+ */
+export function buildMockProvider(options: MockProviderOptions = {}): MockProvider & { setUrl(url: string): void } {
+  const apiKey = options.apiKey ?? `mock_${randomBytes(18).toString('hex')}`;
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(18).toString('hex')}`;
+  const plan: PlanOptions = {
+    stepMs: options.delaysMs?.step,
+    slowMs: options.delaysMs?.slow,
+    sentCallback: options.sentCallback,
+  };
+  const core = createMockCore({ ...plan, ...options, webhookSecret });
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  let url = '';
+  let closing: Promise<void> | undefined;
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    void reply.status(status).send(providerError(status === 500 ? 'internal' : 'bad_request', error.message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(providerError('not_found', `no route ${request.method} ${request.url}`));
+  });
+
+  app.post('/v1/messages', async (request, reply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !safeEqual(token, apiKey)) {
+      return reply
+        .status(401)
+        .send(providerError('unauthorized', 'missing or wrong API key (Authorization: Bearer <PROVIDER_API_KEY>)'));
+    }
+    const parsed = ProviderSendSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
+    const send = core.accept(parsed.data);
+    return { id: send.id, status: 'accepted' };
+  });
+
+  app.get('/_mock/sends', async () => ({ sends: core.sends() }));
+  app.delete('/_mock/sends', async () => {
+    core.clear();
+    return { ok: true };
+  });
+  app.get('/_mock/callbacks', async () => ({ callbacks: core.callbacks() }));
+  app.get('/_mock/scenario', async () => ({ scenarios, rules: core.rules() }));
+  app.post('/_mock/scenario', async (request, reply) => {
+    const parsed = ScenarioBody.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
+    core.setScenario(parsed.data.contactId, parsed.data.scenario);
+    return { rules: core.rules() };
+  });
+  app.post('/_mock/callback-base', async (request, reply) => {
+    const parsed = CallbackBaseBody.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
+    core.setCallbackBase(parsed.data.url);
+    return { callbackBase: core.callbackBase() };
+  });
+  const injector =
+    <T>(schema: z.ZodType<T>, run: (input: T) => Promise<{ messageId: string }>) =>
+    async (request: { body: unknown }, reply: { status(code: number): { send(body: unknown): unknown } }) => {
+      const parsed = schema.safeParse(request.body ?? {});
+      if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
+      try {
+        return await run(parsed.data);
+      } catch (error) {
+        if (!(error instanceof MockCallbackError)) throw error;
+        return reply.status(error.httpStatus === 0 ? 409 : 502).send(providerError('callback_failed', error.message));
+      }
+    };
+  app.post(
+    '/_mock/inbound',
+    injector(InboundBody, (input) => core.injectInbound(input)),
+  );
+  app.post(
+    '/_mock/echo',
+    injector(EchoBody, (input) => core.injectEcho(input)),
+  );
+
+  return {
+    app,
+    apiKey,
+    webhookSecret,
+    get url() {
+      return url;
+    },
+    get env() {
+      return { PROVIDER_API_URL: url, PROVIDER_API_KEY: apiKey, PROVIDER_WEBHOOK_SECRET: webhookSecret };
+    },
+    scenarios,
+    setUrl(value: string) {
+      url = value.replace(/\/+$/, '');
+    },
+    setCallbackBase: (base) => core.setCallbackBase(base),
+    setScenario: (contactId, scenario) => core.setScenario(contactId, scenario),
+    injectInbound: (input: InboundInput) => core.injectInbound({ type: 'text', ...input }),
+    injectEcho: (input) => core.injectEcho({ type: 'text', ...input }),
+    sends: core.sends,
+    callbacks: core.callbacks,
+    rules: core.rules,
+    idle: core.idle,
+    close() {
+      closing ??= (async () => {
+        core.stop();
+        await core.idle();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Starts the mock provider on 127.0.0.1 (port 0: any free port).
+ * @example const mock = await startMockProvider({ rules: [{ contactId: '+60123456789', scenario: 'failed' }] });
+ * mock.setCallbackBase(bridge.url); // then run the adapter with mock.env
+ */
+export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  const mock = buildMockProvider(options);
+  const host = options.host ?? '127.0.0.1';
+  await mock.app.listen({ port: options.port ?? 0, host });
+  const address = mock.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  mock.setUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  return mock;
+}
