@@ -10,6 +10,7 @@ export { type DemoOptions, type DemoReport, runDemo } from './demo/run.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
 export * from './fixtures.js';
+export * from './mock-provider/index.js';
 export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
 export {
   hasProviderStub,
