@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDev } from './commands/dev.js';
 import { registerSend } from './commands/send.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerValidate } from './commands/validate.js';
@@ -41,6 +42,7 @@ const commands: Array<(program: Command) => void> = [
   registerSimulate,
   registerSend,
   registerDemo,
+  registerDev,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,83 @@
+/**
+ * The parts a dev session starts, behind small seams: the bridge, the emulator and a stand-in
+ * provider. `loadDevServices` maps them to this package's implementations (lazy-imported);
+ * tests and embedders can pass their own.
+ */
+import type { Adapter } from '../bridge/adapter.js';
+import type { IdType } from '../contract/ids.js';
+import type { ExchangeFeed } from '../exchange.js';
+import type { ProviderMock } from '../mock-provider/types.js';
+
+export interface DevBridgeOptions {
+  /** Asked on every request, so adapter edits apply without a restart. */
+  adapter: () => Promise<Adapter>;
+  channel: { channelId: string; token: string; idType: IdType };
+  /** Where the outbox delivers events (respond.io or the emulator). */
+  webhookUrl: string;
+  /** Provider settings for the adapter. */
+  env: Record<string, string | undefined>;
+  /** `.custom-channel/`: the outbox journal lives in `outbox/` below it. */
+  stateDir: string;
+  exchanges: ExchangeFeed;
+  port: number;
+  host: string;
+}
+
+export interface DevBridge {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Idempotent; keeps undelivered outbox entries on disk. */
+  close(): Promise<void>;
+}
+
+export interface DevEmulatorOptions {
+  /** Credentials are generated once and kept in `<stateDir>/emulator.json`. */
+  stateDir: string;
+  idType: IdType;
+}
+
+export interface DevEmulator {
+  readonly url: string;
+  /** The emulated channel (its token is the bridge's token both ways). */
+  readonly channel: { channelId: string; token: string; idType: IdType };
+  /** The emulator's webhook URL, where the bridge posts events. */
+  readonly webhookUrl: string;
+  /** Where the emulator sends outgoing messages (`<url>/message`). */
+  setApiBaseUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+export interface DevServices {
+  startBridge(options: DevBridgeOptions): Promise<DevBridge>;
+  startEmulator(options: DevEmulatorOptions): Promise<DevEmulator>;
+  /** A stand-in for the provider offline, or undefined when the template has none. */
+  startProvider(options: { root: string; template?: string }): Promise<ProviderMock | undefined>;
+}
+
+/** Offline stand-in: the mock provider for the generic template, recorded fixtures for the others. */
+export async function startStandInProvider(options: {
+  root: string;
+  template?: string;
+}): Promise<ProviderMock | undefined> {
+  if (options.template === 'generic-http') {
+    const { startMockProvider } = await import('../mock-provider/server.js');
+    return startMockProvider();
+  }
+  const { hasProviderStub, startProviderStub } = await import('../provider-stub/index.js');
+  if (hasProviderStub(options.root)) return startProviderStub({ root: options.root });
+  return undefined;
+}
+
+/** This package's bridge, emulator and stand-in providers. */
+export async function loadDevServices(): Promise<DevServices> {
+  const { CliError } = await import('../errors.js');
+  const missing = (part: string) => async (): Promise<never> => {
+    throw new CliError(`dev needs the ${part}, which this build does not include yet`);
+  };
+  return {
+    startBridge: missing('bridge'),
+    startEmulator: missing('emulator'),
+    startProvider: startStandInProvider,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * A dev session as a library: the project's adapter (hot-reloaded) behind the bridge, the
+ * emulator and a stand-in provider unless a real channel is configured, and a supervised
+ * tunnel. `runDev` renders it; tests drive it directly.
+ */
+import { join } from 'node:path';
+import type { IdType } from '../contract/ids.js';
+import { ExchangeFeed } from '../exchange.js';
+import type { ProviderMock } from '../mock-provider/types.js';
+import { createLocaltunnelOpener } from '../tunnel/localtunnel.js';
+import { createStaticOpener } from '../tunnel/static.js';
+import { startTunnelSupervisor, type TunnelSupervisor } from '../tunnel/supervisor.js';
+import type { TunnelOpener } from '../tunnel/types.js';
+import { startAdapterReloader } from './adapter-reloader.js';
+import { type Banner, buildBanner } from './banner.js';
+import type { DevEvent, DevListener } from './events.js';
+import type { DevCliOptions } from './options.js';
+import { type DevServices, loadDevServices } from './services.js';
+
+export interface DevOptions extends DevCliOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onEvent?: DevListener;
+  /** Folder of the user config store (tests). */
+  userConfigDir?: string;
+  /** Replaces the tunnel provider (tests, other providers). */
+  tunnelOpener?: TunnelOpener;
+  /** Replaces the bridge/emulator/provider starters (tests). */
+  services?: DevServices;
+}
+
+export interface DevSession {
+  readonly bridgeUrl: string;
+  readonly emulatorUrl?: string;
+  readonly providerUrl?: string;
+  /** The current public URL, if a tunnel is open. */
+  readonly publicUrl?: string;
+  readonly outboxDir: string;
+  readonly mode: Banner['mode'];
+  banner(): Banner;
+  /** The stand-in provider, when one runs (offline mode). */
+  readonly provider?: ProviderMock;
+  /** Idempotent: tunnel first (its sockets hold the bridge open), then bridge, provider, emulator. */
+  close(): Promise<void>;
+}
+
+/** Hosts the tunnel client can dial for a bridge bound to `host`. */
+function dialHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+/**
+ * Starts everything `dev` runs. On a failure part-way, what started is closed again.
+ * @example const session = await startDev({ ...parseDevFlags({ tunnel: false, port: '0' }), cwd, env: process.env })
+ */
+export async function startDev(options: DevOptions): Promise<DevSession> {
+  const emit = (event: DevEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // Rendering must not break the session.
+    }
+  };
+  const { loadProject } = await import('../project.js');
+  const { resolveConfig } = await import('../config/resolve.js');
+  const project = loadProject(options.cwd, options.env);
+  const config = await resolveConfig({ cwd: project.root, env: options.env, userConfigDir: options.userConfigDir });
+  const mode: Banner['mode'] = options.forceEmulator || !config.hasChannelCredentials ? 'emulator' : 'respondio';
+  const services = options.services ?? (await loadDevServices());
+  const outboxDir = join(project.stateDir, 'outbox');
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Keep closing the rest.
+      }
+    }
+  };
+
+  try {
+    const reloader = await startAdapterReloader({
+      adapterPath: project.adapterPath,
+      onReload: (event) => emit({ type: 'reload', ...event }),
+    });
+    cleanups.push(() => reloader.close());
+
+    const exchanges = new ExchangeFeed();
+    exchanges.subscribe((exchange) => emit({ type: 'exchange', exchange }));
+
+    let emulator: Awaited<ReturnType<DevServices['startEmulator']>> | undefined;
+    let provider: ProviderMock | undefined;
+    let channel: { channelId: string; token: string; idType: IdType };
+    let webhookUrl: string;
+    let tokenSource: string;
+    if (mode === 'emulator') {
+      emulator = await services.startEmulator({ stateDir: project.stateDir, idType: project.idType });
+      cleanups.push(() => emulator?.close());
+      channel = emulator.channel;
+      webhookUrl = emulator.webhookUrl;
+      tokenSource = 'emulator';
+      provider = await services.startProvider({ root: project.root, template: project.template });
+      if (provider) cleanups.push(() => provider?.close());
+    } else {
+      const values = config.values;
+      channel = {
+        channelId: values.channelId as string,
+        token: values.token as string,
+        idType: (values.idType as IdType | undefined) ?? project.idType,
+      };
+      webhookUrl = values.webhookUrl as string;
+      tokenSource = config.sources.token ?? 'config';
+    }
+
+    const bridge = await services.startBridge({
+      adapter: () => reloader.get(),
+      channel,
+      webhookUrl,
+      env: { ...project.env, ...provider?.env },
+      stateDir: project.stateDir,
+      exchanges,
+      port: options.port,
+      host: options.host,
+    });
+    cleanups.push(() => bridge.close());
+    provider?.setCallbackBase(bridge.url);
+    emulator?.setApiBaseUrl(bridge.url);
+
+    let publicUrl: string | undefined;
+    const makeBanner = () =>
+      buildBanner({
+        mode,
+        adapterName: reloader.current.name,
+        bridgeUrl: bridge.url,
+        publicUrl,
+        channelId: channel.channelId,
+        token: channel.token,
+        tokenSource,
+        webhookUrl,
+        emulatorUrl: emulator?.url,
+        providerUrl: provider?.url,
+        webhookPaths: reloader.current.webhooks.map((hook) => hook.path),
+      });
+
+    emit({
+      type: 'ready',
+      mode,
+      project: project.root,
+      bridgeUrl: bridge.url,
+      emulatorUrl: emulator?.url,
+      providerUrl: provider?.url,
+      tunnel: options.tunnel.kind,
+    });
+
+    let supervisor: TunnelSupervisor | undefined;
+    if (options.tunnel.kind === 'none') emit({ type: 'banner', banner: makeBanner() });
+    else {
+      const choice = options.tunnel;
+      const opener =
+        options.tunnelOpener ??
+        (choice.kind === 'url' ? createStaticOpener(choice.url) : createLocaltunnelOpener({ host: choice.host }));
+      supervisor = startTunnelSupervisor({
+        opener,
+        port: bridge.port,
+        localHost: dialHost(options.host),
+        subdomain: choice.kind === 'localtunnel' ? choice.subdomain : undefined,
+        replaceable: choice.kind !== 'url',
+        canary: { intervalMs: options.canaryIntervalMs, timeoutMs: Math.min(5_000, options.canaryIntervalMs) },
+      });
+      supervisor.on((event) => {
+        emit({ type: 'tunnel', event });
+        if (event.type === 'open') publicUrl = event.url;
+        if (event.type === 'down') publicUrl = undefined;
+        if (event.type === 'open' && event.changed) emit({ type: 'banner', banner: makeBanner() });
+      });
+      // Closed first: open tunnel sockets keep the bridge's server from closing.
+      cleanups.push(() => supervisor?.close());
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      bridgeUrl: bridge.url,
+      emulatorUrl: emulator?.url,
+      providerUrl: provider?.url,
+      get publicUrl() {
+        return publicUrl;
+      },
+      outboxDir,
+      mode,
+      provider,
+      banner: makeBanner,
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
