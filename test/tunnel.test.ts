@@ -93,6 +93,26 @@ describe('localtunnel opener', () => {
   });
 });
 
+describe('localtunnel opener, misbehaving server', () => {
+  it('reports a tunnel whose sockets keep being dropped instead of spinning', async () => {
+    bridge = await startFakeBridge();
+    lt = await startLocaltunnelServer();
+    let down: Error | undefined;
+    const tunnel = await createLocaltunnelOpener({ host: lt.url })({
+      port: bridge.port,
+      onDown: (reason) => {
+        down = reason;
+      },
+    });
+    cleanups.push(() => tunnel.close());
+    lt.dropSockets = true;
+    // Kick the kept-alive sockets so the client reconnects into the dropping server.
+    await fetch(`${tunnel.url}/bye`, { headers: { connection: 'close' } }).catch(() => {});
+    await waitUntil(() => down !== undefined, 5_000);
+    expect(down?.message).toBe('the tunnel server keeps dropping our sockets');
+  });
+});
+
 describe('bring your own URL', () => {
   it('parses and trims --tunnel-url, refusing what is not an http(s) URL', async () => {
     expect(parseTunnelUrl('https://abc.ngrok.app/')).toBe('https://abc.ngrok.app');

@@ -13,6 +13,9 @@ import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { type Tunnel, type TunnelOpener, type TunnelOpenOptions, TunnelRefusedError, trimUrl } from './types.js';
 
+/** Dropped data sockets per second beyond which a tunnel counts as broken. */
+const MAX_DROPS_PER_SECOND = 20;
+
 /** The public localtunnel server. */
 export const DEFAULT_LOCALTUNNEL_HOST = 'https://localtunnel.me';
 
@@ -152,6 +155,15 @@ async function openLocaltunnel(host: string, open: TunnelOpenOptions, fetchImpl?
     client.tunnelCluster?.on('open', (socket: Socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+    });
+    // The client reopens a dropped socket at once, forever: a server that accepts and drops
+    // every socket would spin it. Too many drops in a second count as a broken tunnel.
+    let drops: number[] = [];
+    client.tunnelCluster?.on('dead', () => {
+      const now = Date.now();
+      drops = drops.filter((time) => now - time < 1_000);
+      drops.push(now);
+      if (drops.length > MAX_DROPS_PER_SECOND) reportDown(new Error('the tunnel server keeps dropping our sockets'));
     });
   });
 

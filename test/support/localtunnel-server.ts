@@ -101,6 +101,8 @@ export interface LocaltunnelTestServer {
   readonly port: number;
   /** Mode for registrations from now on. */
   forward: boolean;
+  /** Accept client data sockets and close them at once (a server refusing extra sockets). */
+  dropSockets: boolean;
   /** Every registration request answered, in order. */
   readonly registrations: Array<{ id: string; requested?: string; url: string; forward: boolean }>;
   /** Requests that reached the public side. */
@@ -177,7 +179,10 @@ export async function startLocaltunnelServer(options: LocaltunnelServerOptions =
     // The newest registration of a subdomain wins; the old one's sockets are dropped.
     if (side.current) closeRegistration(side.current);
     const agent = new TunnelAgent();
-    const data = net.createServer((socket) => agent.addSocket(socket));
+    const data = net.createServer((socket) => {
+      if (handle.dropSockets) socket.destroy();
+      else agent.addSocket(socket);
+    });
     const dataPort = await listen(data);
     const reg: Registration = { id, forward: handle.forward, agent, data, dataPort };
     side.current = reg;
@@ -222,6 +227,7 @@ export async function startLocaltunnelServer(options: LocaltunnelServerOptions =
     url: `http://127.0.0.1:${port}`,
     port,
     forward: options.forward ?? true,
+    dropSockets: false,
     registrations,
     requests,
     connectedSockets() {
