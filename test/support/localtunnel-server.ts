@@ -22,7 +22,7 @@ class TunnelAgent extends http.Agent {
   #closed = false;
 
   constructor() {
-    super({ keepAlive: true, maxFreeSockets: 1 });
+    super({ keepAlive: true, maxFreeSockets: 1_000 });
   }
 
   addSocket(socket: net.Socket): void {
