@@ -1,0 +1,105 @@
+/**
+ * The real-provider templates (clicksend-sms, telegram-bot) keep their promises to users:
+ * the README gives respond.io's exact steps, every fixture is documented, the simulate cases
+ * parse, the provider base URL is configurable, and the offline stand-in loads. (Installing
+ * and running each template's own tests is test/templates.test.ts's job.)
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadStubManifest } from '../src/provider-stub/manifest.js';
+import { loadProjectCases } from '../src/simulate/cases.js';
+
+const templates = resolve(import.meta.dirname, '..', 'templates');
+
+const real = [
+  {
+    name: 'clicksend-sms',
+    idType: 'phone',
+    idLabel: 'Phone Number',
+    apiUrl: ['CLICKSEND_API_URL', 'https://rest.clicksend.com/v3'],
+    secrets: ['CLICKSEND_USERNAME', 'CLICKSEND_API_KEY'],
+  },
+  {
+    name: 'telegram-bot',
+    idType: 'custom',
+    idLabel: 'Custom ID',
+    apiUrl: ['TELEGRAM_API_URL', 'https://api.telegram.org'],
+    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'],
+  },
+] as const;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** `api/send-*.request.json` -> a RegExp over relative paths. */
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+}
+
+describe.each(real)('$name', (t) => {
+  const root = join(templates, t.name);
+  const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+  it('declares its ID type, adapter and the scripts the scaffolder runs', () => {
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.customChannel).toEqual({ adapter: 'src/adapter.ts', template: t.name, idType: t.idType });
+    expect(pkg.scripts).toMatchObject({ test: 'vitest run', typecheck: 'tsc --noEmit' });
+    expect(Object.keys(pkg.dependencies)).toEqual(['custom-channel']);
+  });
+
+  it('ships .env.example (as _env.example) with a configurable provider base URL and every secret', () => {
+    const env = parseEnv(read('_env.example'));
+    expect(env[t.apiUrl[0]]).toBe(t.apiUrl[1]);
+    for (const key of t.secrets) expect(Object.keys(env)).toContain(key);
+    for (const key of t.secrets) expect(env[key], `${key} must be empty in the example`).toBe('');
+    expect(read('_gitignore')).toMatch(/^\.env$/m);
+  });
+
+  it("gives respond.io's exact steps and the commands to run", () => {
+    const readme = read('README.md');
+    expect(readme).toContain('Settings > Channels > Add Channel > Custom Channel');
+    expect(readme).toContain('API Base URL');
+    expect(readme).toContain('custom-channel dev');
+    expect(readme).toContain(`**${t.idLabel}**`);
+    for (const word of ['Channel ID', 'API Token', 'Webhook URL', 'npm test']) expect(readme).toContain(word);
+    for (const key of t.secrets) expect(readme).toContain(key);
+  });
+
+  it('names the documentation page behind every provider fixture', () => {
+    const readme = read('fixtures/README.md');
+    const globs = [...readme.matchAll(/`([a-z-]+\/[^`\s]+)`/g)].map((m) => globToRegExp(m[1]));
+    const fixtures = filesUnder(join(root, 'fixtures'))
+      .map((file) => relative(join(root, 'fixtures'), file))
+      .filter((file) => file !== 'README.md' && file !== 'provider-stub.json');
+    expect(fixtures.length).toBeGreaterThan(5);
+    const undocumented = fixtures.filter((file) => !globs.some((re) => re.test(file)));
+    expect(undocumented).toEqual([]);
+    expect(readme).toMatch(/https:\/\/(developers\.clicksend\.com|core\.telegram\.org)\//);
+  });
+
+  it('has simulate cases that parse and hit the adapter routes, and a stand-in that loads', () => {
+    const cases = loadProjectCases(root);
+    expect(cases.length).toBeGreaterThan(1);
+    const adapter = read('src/adapter.ts');
+    for (const c of cases) {
+      expect(c.leg).toBe('provider');
+      expect(adapter).toContain(`'${c.path.split('?')[0]}'`);
+    }
+    const stub = loadStubManifest(root);
+    expect(Object.keys(stub.manifest.env)).toContain(t.apiUrl[0]);
+  });
+});
+
+describe('telegram-bot', () => {
+  it('says that only `sent` is reported because the Bot API has no delivery receipts', () => {
+    const readme = readFileSync(join(templates, 'telegram-bot', 'README.md'), 'utf8');
+    expect(readme).toMatch(/only `sent` is reported/i);
+    expect(readme).toMatch(/Bot API has no delivery or read receipts/);
+  });
+});
