@@ -132,6 +132,8 @@ export function buildApiCall(chatId: string, message: Message): ApiCall {
 
 /** The respond.io contact fields Telegram knows. */
 export function contactOf(user: TelegramUser | undefined, chat: TelegramChat): Contact {
+  // In a group the contact is the group, not whoever wrote this message.
+  if (chat.type && chat.type !== 'private') return chat.title ? { firstName: chat.title } : {};
   const contact: Contact = {};
   const firstName = user?.first_name ?? chat.first_name ?? chat.title;
   if (firstName) contact.firstName = firstName;

@@ -217,6 +217,7 @@ describe('webhook updates', () => {
   it('gives group chats a Custom ID respond.io accepts', async () => {
     const { result } = await handle('updates/group-text.json');
     expect(result.events[0].contactId).toBe('g1001234567890');
+    expect(result.events[0].contact).toEqual({ firstName: 'Acme Customers' });
     expect(result.events[0].event.mId).toBe('-1001234567890:77');
   });
 
