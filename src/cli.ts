@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
+import { registerInit } from './commands/init.js';
 import { registerSend } from './commands/send.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerValidate } from './commands/validate.js';
@@ -37,6 +38,7 @@ export function contextOf(command: Command): CommandContext {
 
 /** The commands, in the order `--help` lists them. */
 const commands: Array<(program: Command) => void> = [
+  registerInit,
   registerValidate,
   registerConfig,
   registerSimulate,
