@@ -43,7 +43,7 @@ export function toPackageName(folderName: string): string {
     .toLowerCase()
     .replace(/\s+/g, '-')
     .replace(/^[._]+/, '')
-    .replace(/[^a-z0-9-~]+/g, '-')
+    .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
   return name === '' || packageNameProblem(name) ? 'my-channel' : name;

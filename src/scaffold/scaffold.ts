@@ -141,6 +141,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
     if (options.install) {
       report({ step: 'install', state: 'start' });
       await runInstall(temp, {
+        env: options.env,
         signal: options.signal,
         onLine: (line) => report({ step: 'install', state: 'line', line }),
       });
