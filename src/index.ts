@@ -19,6 +19,7 @@ export {
   type ProviderStubOptions,
   startProviderStub,
 } from './provider-stub/index.js';
+export * from './scaffold/index.js';
 export { maskSecret, safeEqual } from './secrets.js';
 export { runSend, type SendOptions, type SendReport } from './send/run.js';
 export { runSimulate, type SimulateOptions, type SimulateReport } from './simulate/run.js';
