@@ -66,7 +66,7 @@ export function checkResponse(
   response: ObservedResponse,
   options: { leg: 'respondio' | 'provider'; timeLimitMs: number },
 ): CheckResult[] {
-  const statusCheck: CheckName = expect.status === 401 ? 'wrong-token' : 'status';
+  const statusCheck: CheckName = expect.status === 401 && options.leg === 'respondio' ? 'wrong-token' : 'status';
   const want = expect.status === '4xx' ? 'a 4xx' : String(expect.status);
   if (response.error) {
     const why = response.error === 'timeout' ? `no answer within ${options.timeLimitMs} ms` : response.error;
