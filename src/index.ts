@@ -4,6 +4,7 @@
  */
 
 export * from './bridge/adapter.js';
+export * from './bridge/index.js';
 export * from './config/index.js';
 export * from './contract/index.js';
 export { type DemoOptions, type DemoReport, runDemo } from './demo/run.js';

@@ -1,0 +1,47 @@
+/**
+ * Request bodies kept byte for byte: every content type is read as a Buffer (so adapters can
+ * check signatures over the exact bytes) and parsed here, by the route, so a malformed body
+ * cannot pre-empt `/message`'s token check.
+ */
+import type { FastifyInstance } from 'fastify';
+
+/** Makes every request body a Buffer (or undefined when there is none). */
+export function keepRawBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+}
+
+export function rawBodyOf(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return Buffer.alloc(0);
+}
+
+/**
+ * JSON -> value; form-urlencoded -> flat object (last value wins); anything else -> text.
+ * A JSON body that does not parse is handed over as text: the adapter decides.
+ */
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const text = raw.toString('utf8');
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
+  return text;
+}
+
+/** Flattens Node's header/query shapes to `string | undefined` (repeated values joined by ", "). */
+export function flatten(values: Record<string, unknown>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}

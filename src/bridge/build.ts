@@ -1,0 +1,136 @@
+/**
+ * `buildBridge`: the integration server as a Fastify instance that has not started listening
+ * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, and the adapter's
+ * webhook paths. The outbox opens when the instance becomes ready and is closed with it.
+ */
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ExchangeFeed } from '../exchange.js';
+import { openFileOutbox } from '../outbox/file-outbox.js';
+import type { Outbox } from '../outbox/types.js';
+import { type Adapter, defineAdapter } from './adapter.js';
+import { keepRawBodies } from './body.js';
+import type { ContextDeps } from './context.js';
+import { buildDeliver } from './deliver.js';
+import { registerMessageRoute } from './message-route.js';
+import type { BridgeOptions } from './options.js';
+import { registerWebhookRoutes } from './webhook-route.js';
+
+/** What the bridge exposes besides its routes. */
+export interface BridgeRuntime {
+  /** The outbox; available once the instance is ready (after `ready()`, `listen()` or a first `inject()`). */
+  readonly outbox: Outbox;
+  readonly exchanges: ExchangeFeed;
+}
+
+export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
+
+/** Logged request fields that may hold secrets. */
+const REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
+
+function adapterGetter(source: BridgeOptions['adapter']): () => Promise<Adapter> {
+  if (typeof source === 'function') return async () => source();
+  const adapter = defineAdapter(source);
+  return async () => adapter;
+}
+
+function checkOptions(options: BridgeOptions): void {
+  const problems: string[] = [];
+  if (!options.channel?.channelId) problems.push('channel.channelId is required');
+  if (!options.channel?.token) problems.push('channel.token is required');
+  if (!/^https?:\/\//.test(options.respondio?.webhookUrl ?? ''))
+    problems.push('respondio.webhookUrl must be an http(s) URL');
+  if (problems.length > 0) throw new TypeError(`buildBridge: ${problems.join('; ')}`);
+}
+
+/**
+ * Builds the bridge without listening.
+ * @example const app = buildBridge({ adapter, channel, respondio: { webhookUrl }, stateDir }); await app.inject({ method: 'GET', url: '/health' })
+ */
+export function buildBridge(options: BridgeOptions): BridgeApp {
+  checkOptions(options);
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    logger: logger && typeof logger === 'object' ? { redact: REDACT, ...logger } : logger,
+    // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
+    forceCloseConnections: 'idle',
+  });
+  keepRawBodies(app);
+  const exchanges = options.exchanges ?? new ExchangeFeed();
+  const getAdapter = adapterGetter(options.adapter);
+  const now = options.now ?? Date.now;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const deps: ContextDeps = {
+    channel: { channelId: options.channel.channelId, idType: options.channel.idType },
+    env: options.env ?? process.env,
+    fetch: baseFetch,
+    now,
+    exchanges,
+    log: app.log,
+  };
+  let outbox = options.outbox;
+  let ownOutbox = false;
+  const runtime: BridgeRuntime = {
+    get outbox(): Outbox {
+      if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
+      return outbox;
+    },
+    exchanges,
+  };
+  app.decorate('bridge', { getter: () => runtime });
+
+  app.addHook('onReady', async () => {
+    if (!outbox) {
+      outbox = await openFileOutbox({
+        ...options.outboxOptions,
+        dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'outbox'),
+        rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
+        now,
+      });
+      ownOutbox = true;
+    }
+    outbox.start(
+      buildDeliver({
+        webhookUrl: options.respondio.webhookUrl,
+        channel: options.channel,
+        fetch: baseFetch,
+        now,
+        timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+        exchanges,
+      }),
+    );
+  });
+  app.addHook('onClose', async () => {
+    if (!outbox) return;
+    if (ownOutbox) await outbox.close();
+    else await outbox.stop();
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const adapter = await getAdapter().then(
+      (a) => ({ name: a.name }),
+      (error: Error) => ({ error: error.message }),
+    );
+    const stats = outbox?.stats();
+    const ready = Boolean(stats) && 'name' in adapter;
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ok' : 'unavailable',
+      adapter,
+      outbox: stats ?? null,
+      lastDeliveryError: stats?.lastError ?? null,
+    });
+  });
+  registerMessageRoute(app, {
+    ...deps,
+    token: options.channel.token,
+    getAdapter,
+    sendTimeoutMs: options.sendTimeoutMs ?? 8000,
+  });
+  registerWebhookRoutes(app, {
+    ...deps,
+    getAdapter,
+    outbox: () => runtime.outbox,
+    handlerTimeoutMs: options.sendTimeoutMs ?? 8000,
+  });
+  return app as unknown as BridgeApp;
+}

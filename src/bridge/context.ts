@@ -1,0 +1,139 @@
+/**
+ * The `ctx` an adapter gets on every call, with a `fetch` that records each provider call as
+ * an Exchange (leg `provider`, direction `out`) with secrets masked.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { IdType } from '../contract/ids.js';
+import type { Exchange, ExchangeFeed } from '../exchange.js';
+import { maskHeaders, maskSecret } from '../secrets.js';
+import type { AdapterContext, AdapterLogger } from './adapter.js';
+
+/** What exchange records of one call should carry when known. */
+export interface ExchangeTags {
+  contactId?: string;
+  messageType?: string;
+  mId?: string;
+}
+
+export interface ContextDeps {
+  channel: { channelId: string; idType: IdType };
+  env: Readonly<Record<string, string | undefined>>;
+  fetch: typeof fetch;
+  now: () => number;
+  exchanges?: ExchangeFeed;
+  log: FastifyBaseLogger;
+}
+
+/** pino takes (data, message); adapters write (message, data). */
+export function buildAdapterLogger(log: FastifyBaseLogger): AdapterLogger {
+  return {
+    debug: (msg, data) => log.debug(data ?? {}, msg),
+    info: (msg, data) => log.info(data ?? {}, msg),
+    warn: (msg, data) => log.warn(data ?? {}, msg),
+    error: (msg, data) => log.error(data ?? {}, msg),
+  };
+}
+
+const SECRET_NAME = /key|token|secret|passw|auth|credential/i;
+
+/** Values of secret-looking settings, longest first, to mask where they show up in URLs. */
+export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_NAME.test(name) && typeof value === 'string' && value.length >= 6)
+    .map(([, value]) => value as string)
+    .sort((a, b) => b.length - a.length);
+}
+
+export function maskText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
+  return out;
+}
+
+function describeBody(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  if (body instanceof URLSearchParams) return Object.fromEntries(body);
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return `<${body.byteLength} bytes>`;
+  return `<${(body as object).constructor?.name ?? typeof body}>`;
+}
+
+const PREVIEW_LIMIT = 64 * 1024;
+
+/** A response body for the record: JSON or short text; a size note for anything else. */
+async function previewOf(response: Response): Promise<unknown> {
+  const type = response.headers.get('content-type') ?? '';
+  const length = Number(response.headers.get('content-length') ?? '0');
+  if (!/json|text|xml|urlencoded/i.test(type) || length > PREVIEW_LIMIT) {
+    await response.body?.cancel().catch(() => {});
+    return type ? `<${type}${length ? `, ${length} bytes` : ''}>` : undefined;
+  }
+  const text = await response.text();
+  if (text.length > PREVIEW_LIMIT) return `${text.slice(0, 200)}…`;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Wraps `fetch` so every call is published as a provider `out` exchange. */
+export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): typeof fetch {
+  const feed = deps.exchanges;
+  if (!feed) return deps.fetch;
+  const secrets = secretValues(deps.env);
+  return async (input, init) => {
+    const time = deps.now();
+    const started = performance.now();
+    const request = input instanceof Request ? input : undefined;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const base: Omit<Exchange, 'id' | 'status' | 'latencyMs'> = {
+      time,
+      leg: 'provider',
+      direction: 'out',
+      method: (init?.method ?? request?.method ?? 'GET').toUpperCase(),
+      url: maskText(url, secrets),
+      requestHeaders: maskHeaders(Object.fromEntries(new Headers(init?.headers ?? request?.headers))),
+      requestBody: describeBody(init?.body),
+      ...tags,
+    };
+    try {
+      const response = await deps.fetch(input, init);
+      const latencyMs = performance.now() - started;
+      const responseHeaders = maskHeaders(Object.fromEntries(response.headers));
+      // Read from a clone in the background: the adapter gets its response without waiting.
+      void previewOf(response.clone())
+        .catch(() => undefined)
+        .then((responseBody) =>
+          feed.publish({ ...base, status: response.status, latencyMs, responseHeaders, responseBody }),
+        );
+      return response;
+    } catch (error) {
+      feed.publish({ ...base, status: 0, latencyMs: performance.now() - started, error: (error as Error).message });
+      throw error;
+    }
+  };
+}
+
+/** The context for one adapter call. */
+export function buildContext(
+  deps: ContextDeps,
+  log: FastifyBaseLogger,
+  signal: AbortSignal,
+  tags: ExchangeTags,
+): AdapterContext {
+  return {
+    channel: { channelId: deps.channel.channelId, idType: deps.channel.idType },
+    env: deps.env,
+    log: buildAdapterLogger(log),
+    fetch: buildRecordingFetch(deps, tags),
+    now: deps.now,
+    signal,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Delivery of one outbox event to respond.io's webhook (or the emulator's): one POST per
+ * event, classified for the outbox: 2xx delivered; 429 (channel-wide pause, `Retry-After`
+ * honoured), 5xx, 408 and network errors retried; any other 4xx a dead letter with the reason.
+ */
+import type { ExchangeFeed } from '../exchange.js';
+import { parseRetryAfter } from '../outbox/backoff.js';
+import type { Deliver, DeliveryResult } from '../outbox/types.js';
+import { maskHeaders } from '../secrets.js';
+
+export interface DeliverOptions {
+  webhookUrl: string;
+  channel: { channelId: string; token: string };
+  fetch: typeof fetch;
+  now: () => number;
+  timeoutMs: number;
+  exchanges?: ExchangeFeed;
+}
+
+function errorMessageOf(body: unknown, text: string): string {
+  const error = (body as { error?: { message?: unknown } | string; message?: unknown } | undefined) ?? {};
+  if (typeof error.error === 'string') return error.error;
+  if (typeof error.error?.message === 'string') return error.error.message;
+  if (typeof error.message === 'string') return error.message;
+  return text.slice(0, 200);
+}
+
+/** Builds the outbox's `deliver` for one channel. */
+export function buildDeliver(options: DeliverOptions): Deliver {
+  return async (entry, signal): Promise<DeliveryResult> => {
+    const { item } = entry;
+    const body: Record<string, unknown> = {
+      channelId: options.channel.channelId,
+      contactId: item.contactId,
+      events: [item.event],
+    };
+    if (item.contact !== undefined) body.contact = item.contact;
+    const headers = {
+      authorization: `Bearer ${options.channel.token}`,
+      'content-type': 'application/json',
+    };
+    const time = options.now();
+    const started = performance.now();
+    const event = item.event;
+    const record = (status: number, extra: Record<string, unknown>) =>
+      options.exchanges?.publish({
+        time,
+        leg: 'respondio',
+        direction: 'out',
+        method: 'POST',
+        url: options.webhookUrl,
+        status,
+        latencyMs: performance.now() - started,
+        requestHeaders: maskHeaders(headers),
+        requestBody: body,
+        contactId: item.contactId,
+        mId: event.mId,
+        messageType: event.type === 'message_status' ? `status:${event.status.value}` : event.message.type,
+        ...extra,
+      });
+    let response: Response;
+    let text: string;
+    try {
+      response = await options.fetch(options.webhookUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
+      });
+      text = await response.text();
+    } catch (error) {
+      const message = `respond.io unreachable: ${(error as Error).message}`;
+      record(0, { error: message });
+      return { ok: false, retry: true, error: message };
+    }
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    const responseHeaders = Object.fromEntries(response.headers);
+    const status = response.status;
+    if (status >= 200 && status < 300) {
+      record(status, { responseHeaders, responseBody: parsed });
+      return { ok: true };
+    }
+    const error = `respond.io answered ${status}: ${errorMessageOf(parsed, text)}`;
+    record(status, { responseHeaders, responseBody: parsed, error });
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());
+      return { ok: false, retry: true, error, retryAfterMs, channelWide: true };
+    }
+    if (status >= 500 || status === 408) return { ok: false, retry: true, error };
+    return { ok: false, retry: false, error };
+  };
+}

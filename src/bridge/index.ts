@@ -1,0 +1,8 @@
+/** The bridge runtime: `buildBridge` (no listening, for `inject()`) and `startBridge`. */
+
+// The outbox is part of the bridge's public API (one entry line in src/index.ts).
+export * from '../outbox/index.js';
+export { type BridgeApp, type BridgeRuntime, buildBridge } from './build.js';
+export { buildDeliver, type DeliverOptions } from './deliver.js';
+export type { AdapterSource, BridgeOptions, StartBridgeOptions } from './options.js';
+export { type BridgeHandle, startBridge } from './start.js';

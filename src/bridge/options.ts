@@ -1,0 +1,46 @@
+/** What a bridge is built from. */
+import type { FastifyServerOptions } from 'fastify';
+import type { IdType } from '../contract/ids.js';
+import type { ExchangeFeed } from '../exchange.js';
+import type { FileOutboxOptions } from '../outbox/file-outbox.js';
+import type { Outbox } from '../outbox/types.js';
+import type { Adapter } from './adapter.js';
+
+/** An adapter, or a getter asked on every request (dev reloads the adapter after an edit). */
+export type AdapterSource = Adapter | (() => Adapter | Promise<Adapter>);
+
+export interface BridgeOptions {
+  adapter: AdapterSource;
+  /** The respond.io channel: its token is checked on `/message` and sent with every event. */
+  channel: { channelId: string; token: string; idType: IdType };
+  /** Where events go: respond.io's webhook URL, or the emulator's. */
+  respondio: { webhookUrl: string };
+  /** Provider settings and secrets handed to the adapter (default: `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Replaces the file outbox (e.g. a shared queue). The bridge starts and stops its delivery. */
+  outbox?: Outbox;
+  /** Local state folder; the file outbox lives in `<stateDir>/outbox` (default `./.custom-channel`). */
+  stateDir?: string;
+  /** Settings of the default file outbox (dir is derived from `stateDir`). */
+  outboxOptions?: Omit<FileOutboxOptions, 'dir' | 'rateLimitPerSecond'>;
+  /** How long `adapter.send` may take before `/message` answers with an error (default 8,000 ms). */
+  sendTimeoutMs?: number;
+  /** Webhook posts to respond.io per second (default 20: respond.io's Custom Channel limit). */
+  rateLimitPerSecond?: number;
+  /** How long one delivery to respond.io may take (default 10,000 ms). */
+  deliveryTimeoutMs?: number;
+  /** Used for respond.io deliveries and handed (recorded) to the adapter. Default: global fetch. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Fastify's pino logger options, or false (default) for none. Secrets are redacted either way. */
+  logger?: FastifyServerOptions['logger'];
+  /** Receives one record per HTTP exchange of either leg (dev's console, the inspector). */
+  exchanges?: ExchangeFeed;
+}
+
+export interface StartBridgeOptions extends BridgeOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+}

@@ -1,0 +1,153 @@
+/**
+ * Provider webhooks: one catch-all route that dispatches by path to the adapter's handlers
+ * (asked per request, so a reloaded adapter's new paths work at once). POST: verify ->
+ * handle -> durable enqueue -> answer the provider. GET: the handler's handshake.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { formatProblem } from '../contract/problems.js';
+import { validatePayload } from '../contract/validate.js';
+import { messageOf } from '../errors.js';
+import type { Outbox } from '../outbox/types.js';
+import { OutboxFullError } from '../outbox/types.js';
+import { maskHeaders } from '../secrets.js';
+import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
+import { flatten, parseBody, rawBodyOf } from './body.js';
+import { buildContext, type ContextDeps, type ExchangeTags } from './context.js';
+
+export interface WebhookRouteDeps extends ContextDeps {
+  getAdapter: () => Promise<Adapter>;
+  outbox: () => Outbox;
+  /** Limit for a handler's work (verify, handle, handshake). */
+  handlerTimeoutMs: number;
+}
+
+const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+
+/** The problems that would make respond.io refuse this event, or undefined when it is fine. */
+export function eventProblem(item: BridgeEvent, channelId: string, idType: ContextDeps['channel']['idType']) {
+  const body: Record<string, unknown> = { channelId, contactId: item?.contactId, events: [item?.event] };
+  if (item?.contact !== undefined) body.contact = item.contact;
+  const result = validatePayload(body, { kind: 'webhook', idType });
+  return result.valid ? undefined : `invalid event from the adapter: ${result.errors.map(formatProblem).join('; ')}`;
+}
+
+function tagsOf(events: readonly BridgeEvent[]): ExchangeTags {
+  const first = events[0];
+  if (!first?.event) return {};
+  const event = first.event;
+  return {
+    contactId: first.contactId,
+    mId: event.mId,
+    messageType: event.type === 'message_status' ? `status:${event.status?.value}` : event.message?.type,
+  };
+}
+
+async function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: WebhookRouteDeps): Promise<void> {
+  const valid: BridgeEvent[] = [];
+  const invalid: Array<[BridgeEvent, string]> = [];
+  for (const item of events) {
+    const problem = eventProblem(item, deps.channel.channelId, deps.channel.idType);
+    if (problem) invalid.push([item, problem]);
+    else valid.push(item);
+  }
+  const writes: Promise<unknown>[] = [];
+  if (valid.length > 0) writes.push(outbox.enqueue(valid));
+  // Kept as dead letters, visible in `custom-channel outbox list --dead`, rather than dropped.
+  for (const [item, problem] of invalid) {
+    deps.log.error({ problem }, 'adapter produced an event respond.io would refuse');
+    if (item?.event && typeof item.event.mId === 'string') writes.push(outbox.enqueue([item], { deadLetter: problem }));
+  }
+  await Promise.all(writes);
+}
+
+function sendReply(reply: FastifyReply, answer: ProviderReply | undefined): unknown {
+  const status = answer?.status ?? 200;
+  const body = answer && 'body' in answer ? answer.body : { ok: true };
+  reply.code(status);
+  if (answer?.headers) reply.headers(answer.headers);
+  if (body === undefined) return reply.send();
+  return reply.send(body);
+}
+
+async function runHandler(
+  hook: WebhookHandler,
+  request: ProviderRequest,
+  deps: WebhookRouteDeps,
+  ctx: ReturnType<typeof buildContext>,
+  tags: ExchangeTags,
+): Promise<ProviderReply | undefined> {
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    const answer = hook.handshake ? await hook.handshake(request, ctx) : undefined;
+    return answer ?? { status: 404, body: { error: { message: `no handshake on ${request.path}` } } };
+  }
+  if (hook.verify && !(await hook.verify(request, ctx))) {
+    return { status: 401, body: { error: { message: 'signature check failed' } } };
+  }
+  const result = await hook.handle(request, ctx);
+  const events = Array.isArray(result?.events) ? result.events : [];
+  Object.assign(tags, tagsOf(events));
+  if (events.length > 0) await enqueueAll(deps.outbox(), events, deps);
+  return result?.reply;
+}
+
+export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/*',
+    handler: async (request, reply) => {
+      const time = deps.now();
+      const started = performance.now();
+      const path = trimSlash(request.url.split('?')[0]);
+      const rawBody = rawBodyOf(request.body);
+      const headers = flatten(request.headers);
+      const body = parseBody(rawBody, headers['content-type']);
+      let adapter: Adapter;
+      try {
+        adapter = await deps.getAdapter();
+      } catch (error) {
+        return reply.code(503).send({ error: { message: `the adapter is not available: ${messageOf(error)}` } });
+      }
+      const hook = adapter.webhooks.find((candidate) => trimSlash(candidate.path) === path);
+      if (!hook) return reply.code(404).send({ error: { message: `no route for ${request.method} ${path}` } });
+      const providerRequest: ProviderRequest = {
+        method: request.method,
+        path,
+        headers,
+        query: flatten(request.query as Record<string, unknown>),
+        rawBody,
+        body,
+      };
+      const tags: ExchangeTags = {};
+      const signal = AbortSignal.timeout(deps.handlerTimeoutMs);
+      let answer: ProviderReply | undefined;
+      let error: string | undefined;
+      try {
+        answer = await runHandler(hook, providerRequest, deps, buildContext(deps, request.log, signal, tags), tags);
+      } catch (caught) {
+        error = messageOf(caught);
+        if (caught instanceof OutboxFullError) {
+          answer = { status: 503, headers: { 'retry-after': '5' }, body: { error: { message: error } } };
+        } else {
+          request.log.error({ err: caught }, 'provider webhook failed');
+          // Nothing was recorded: a 500 makes the provider send it again.
+          answer = { status: 500, body: { error: { message: error } } };
+        }
+      }
+      deps.exchanges?.publish({
+        time,
+        leg: 'provider',
+        direction: 'in',
+        method: request.method,
+        url: request.url,
+        status: answer?.status ?? 200,
+        latencyMs: performance.now() - started,
+        requestHeaders: maskHeaders(request.headers),
+        requestBody: body,
+        responseBody: answer && 'body' in answer && !Buffer.isBuffer(answer.body) ? answer.body : undefined,
+        ...tags,
+        ...(error ? { error } : {}),
+      });
+      return sendReply(reply, answer);
+    },
+  });
+}
