@@ -1,0 +1,60 @@
+/**
+ * Shapes shared by the inspector's server, its JSON API and its page. Type-only: the page
+ * imports this file too, so nothing here may touch Node.
+ */
+import type { Exchange } from '../exchange.js';
+
+/** A request the inspector re-sent (replay or edit-and-replay), recorded like an exchange. */
+export interface ReplayRecord extends Exchange {
+  /** `seq` of the history entry that was replayed. */
+  replayOf: number;
+}
+
+/**
+ * What the emulator publishes, reduced to what the inspector relies on. The emulator's own
+ * event type has more; anything unknown is shown as a raw event row.
+ */
+export interface EmulatorEventLike {
+  seq: number;
+  type: string;
+  [field: string]: unknown;
+}
+
+/** One line of history: everything the page shows is rebuilt from these. */
+export type Entry =
+  | { seq: number; time: number; kind: 'exchange'; exchange: Exchange }
+  | { seq: number; time: number; kind: 'replay'; exchange: ReplayRecord }
+  | { seq: number; time: number; kind: 'emulator'; event: EmulatorEventLike };
+
+/** What the page learns from `GET /api/info`. Never holds a secret. */
+export interface InspectorInfo {
+  /** Where `compose` sends: through the emulator (as respond.io), straight to the bridge, or nowhere. */
+  composeVia: 'emulator' | 'bridge' | 'none';
+  bridgeUrl?: string;
+  channelId?: string;
+  /** The channel token, masked (`abcd…yz`), so the page can say which token is in use. */
+  tokenMasked?: string;
+  maxHistory: number;
+  historyFile?: string;
+}
+
+/** Body of `POST /api/replay`. Omitted fields keep the captured request's value. */
+export interface ReplayRequest {
+  seq: number;
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  /** JSON value, or a string sent verbatim. */
+  body?: unknown;
+}
+
+/** Answer of `POST /api/replay` and `POST /api/compose`. */
+export interface SendOutcome {
+  ok: boolean;
+  status: number;
+  latencyMs: number;
+  body?: unknown;
+  error?: string;
+  /** The history entry recorded for a replay. */
+  entry?: Entry;
+}
