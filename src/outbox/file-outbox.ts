@@ -365,6 +365,8 @@ export class FileOutbox implements Outbox {
       queue.notBefore = now + delay;
       const timer = setTimeout(() => {
         this.#backoffTimers.delete(timer);
+        // Timers may fire a millisecond before the wall clock says so: the wait is over regardless.
+        queue.notBefore = 0;
         this.#markReady(entry.contactId);
         this.#pump();
       }, delay);

@@ -4,9 +4,12 @@
  * `kill -9`) is taken over.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const LOCK_FILE = 'lock';
+
+/** Folders locked by this process (a second open in the same process is refused too). */
+const held = new Set<string>();
 
 export class OutboxLockedError extends Error {
   readonly pid: number;
@@ -39,10 +42,15 @@ export function lockOwner(dir: string): number | undefined {
 /** Takes the lock (the folder must exist); returns its release function. */
 export function acquireLock(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
+  if (held.has(resolve(dir))) throw new OutboxLockedError(dir, process.pid);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return () => rmSync(path, { force: true });
+      held.add(resolve(dir));
+      return () => {
+        held.delete(resolve(dir));
+        rmSync(path, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = lockOwner(dir);

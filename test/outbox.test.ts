@@ -1,0 +1,188 @@
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BridgeEvent } from '../src/bridge/adapter.js';
+import {
+  backoffDelay,
+  type Deliver,
+  type DeliveryResult,
+  type FileOutbox,
+  OutboxLockedError,
+  openFileOutbox,
+  parseRetryAfter,
+} from '../src/outbox/index.js';
+
+const event = (mId: string, contactId = '+60177872890'): BridgeEvent => ({
+  contactId,
+  event: { type: 'message', mId, timestamp: 1767225600000, message: { type: 'text', text: mId } },
+});
+
+function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (check()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error('timed out waiting'));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+/** A deliver that answers from a script (default ok) and records the mIds and times. */
+function scripted(answer: (mId: string, attempt: number) => DeliveryResult = () => ({ ok: true })) {
+  const calls: Array<{ mId: string; at: number }> = [];
+  const attempts = new Map<string, number>();
+  const deliver: Deliver = async (entry) => {
+    const n = (attempts.get(entry.item.event.mId) ?? 0) + 1;
+    attempts.set(entry.item.event.mId, n);
+    calls.push({ mId: entry.item.event.mId, at: Date.now() });
+    return answer(entry.item.event.mId, n);
+  };
+  return { deliver, calls };
+}
+
+let dir: string;
+const open: FileOutbox[] = [];
+const openOutbox = async (options: Parameters<typeof openFileOutbox>[0]) => {
+  const outbox = await openFileOutbox(options);
+  open.push(outbox);
+  return outbox;
+};
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'outbox-test-'));
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('file outbox', () => {
+  it('keeps pending events across a reopen and does not redeliver delivered ones', async () => {
+    const first = await openOutbox({ dir });
+    await first.enqueue([event('a'), event('b', '+60111111111')]);
+    const { deliver, calls } = scripted((mId) => (mId === 'a' ? { ok: true } : { ok: false, retry: true, error: 'x' }));
+    first.start(deliver);
+    await until(() => first.stats().delivered === 1 && calls.length >= 2);
+    await first.close();
+    const second = await openOutbox({ dir });
+    expect((await second.list('pending')).map((e) => e.item.event.mId)).toEqual(['b']);
+    expect((await second.enqueue([event('a')])).duplicates).toBe(1);
+  });
+
+  it('ignores a torn last line left by a crash mid-write', async () => {
+    const first = await openOutbox({ dir });
+    await first.enqueue([event('a')]);
+    await first.close();
+    appendFileSync(join(dir, 'journal.ndjson'), '{"op":"add","id":"zz","key":"message:b:","at":1,"item":{"conta');
+    const second = await openOutbox({ dir });
+    expect((await second.list('pending')).map((e) => e.item.event.mId)).toEqual(['a']);
+    await second.enqueue([event('c')]);
+    await second.close();
+    const lines = readFileSync(join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).op)).toEqual(['add', 'add']);
+  });
+
+  it('shares fsyncs between concurrent enqueues and resolves each only after its write', async () => {
+    const outbox = await openOutbox({ dir });
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => outbox.enqueue([event(`m${i}`)])));
+    expect(results.every((r) => r.ids.length === 1)).toBe(true);
+    const journal = readFileSync(join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    expect(journal).toHaveLength(300);
+    expect(outbox.stats().pending).toBe(300);
+  });
+
+  it('never starts more than the limit in any rolling window', async () => {
+    // The window carries a guard (5 ms here, 20 ms by default) for clock skew between limiter and receiver.
+    const outbox = await openOutbox({ dir, rateLimitPerSecond: 10, rateWindowMs: 205, concurrency: 8 });
+    await outbox.enqueue(Array.from({ length: 45 }, (_, i) => event(`r${i}`, `+6011111${String(i).padStart(4, '0')}`)));
+    const { deliver, calls } = scripted();
+    outbox.start(deliver);
+    await until(() => outbox.stats().delivered === 45);
+    const times = calls.map((c) => c.at).sort((a, b) => a - b);
+    const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 200).length));
+    expect(worst, JSON.stringify(times.map((t) => t - times[0]))).toBeLessThanOrEqual(10);
+  });
+
+  it('retries 5xx and 429 (honouring Retry-After, channel-wide) and dead-letters other 4xx', async () => {
+    const outbox = await openOutbox({ dir, backoff: { baseMs: 10, maxMs: 50 } });
+    await outbox.enqueue([event('flaky'), event('limited', '+60122222222'), event('bad', '+60133333333')]);
+    const { deliver, calls } = scripted((mId, attempt) => {
+      if (mId === 'flaky' && attempt < 3) return { ok: false, retry: true, error: 'respond.io answered 500' };
+      if (mId === 'limited' && attempt === 1)
+        return { ok: false, retry: true, error: '429', retryAfterMs: 300, channelWide: true };
+      if (mId === 'bad') return { ok: false, retry: false, error: 'respond.io answered 400: contactId invalid' };
+      return { ok: true };
+    });
+    const started = Date.now();
+    outbox.start(deliver);
+    await until(() => outbox.stats().delivered === 2);
+    const limited = calls.filter((c) => c.mId === 'limited');
+    expect(limited).toHaveLength(2);
+    expect(limited[1].at - started).toBeGreaterThanOrEqual(290);
+    expect(calls.filter((c) => c.mId === 'flaky')).toHaveLength(3);
+    const [dead] = await outbox.list('dead');
+    expect(dead).toMatchObject({ reason: 'respond.io answered 400: contactId invalid', attempts: 1 });
+    expect(outbox.stats()).toMatchObject({ pending: 0, deadLetters: 1 });
+  });
+
+  it('moves dead letters back with retry(id) and drops them with purge', async () => {
+    const outbox = await openOutbox({ dir });
+    await outbox.enqueue([event('d1')], { deadLetter: 'broken' });
+    await outbox.enqueue([event('d2')], { deadLetter: 'broken' });
+    const [d1] = await outbox.list('dead');
+    expect(await outbox.retry('nope')).toBe(0);
+    expect(await outbox.retry(d1.id)).toBe(1);
+    expect((await outbox.list('pending')).map((e) => e.item.event.mId)).toEqual(['d1']);
+    expect(await outbox.purge()).toBe(1);
+    await outbox.close();
+    const again = await openOutbox({ dir });
+    expect(again.stats()).toMatchObject({ pending: 1, deadLetters: 0 });
+  });
+
+  it('compacts the journal and keeps pending events and dedupe keys', async () => {
+    const outbox = await openOutbox({ dir, compactAfter: 200, rateLimitPerSecond: 10_000, rateWindowMs: 1000 });
+    outbox.start(scripted((mId) => (mId === 'keep' ? { ok: false, retry: false, error: 'no' } : { ok: true })).deliver);
+    for (let i = 0; i < 10; i += 1) {
+      await outbox.enqueue(Array.from({ length: 50 }, (_, j) => event(`c${i}-${j}`, `+6019${i}${j}0000`)));
+    }
+    await outbox.enqueue([event('keep')]);
+    await until(() => outbox.stats().delivered === 500 && outbox.stats().deadLetters === 1);
+    await outbox.enqueue([event('last')]);
+    await outbox.close();
+    // 1,000+ records were written; the compacted journal holds only seen keys and live entries.
+    const lines = readFileSync(join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeLessThan(300);
+    expect(statSync(join(dir, 'journal.ndjson')).size).toBeGreaterThan(0);
+    const again = await openOutbox({ dir });
+    expect((await again.list('dead')).map((e) => e.item.event.mId)).toEqual(['keep']);
+    expect((await again.enqueue([event('c3-7', '+60193700000')])).duplicates).toBe(1);
+  });
+
+  it('lets one process own the folder; others may read it', async () => {
+    const owner = await openOutbox({ dir });
+    await owner.enqueue([event('a')]);
+    await expect(openFileOutbox({ dir })).rejects.toBeInstanceOf(OutboxLockedError);
+    const reader = await openOutbox({ dir, readOnly: true });
+    expect((await reader.list('pending')).map((e) => e.item.event.mId)).toEqual(['a']);
+    await expect(reader.enqueue([event('b')])).rejects.toThrow(/read-only/);
+  });
+});
+
+describe('retry timing', () => {
+  it('grows exponentially with jitter inside [step/2, step], capped', () => {
+    expect(backoffDelay(1, { baseMs: 100 }, () => 0)).toBe(50);
+    expect(backoffDelay(3, { baseMs: 100 }, () => 1)).toBe(400);
+    expect(backoffDelay(30, { baseMs: 100, maxMs: 1000 }, () => 1)).toBe(1000);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('2', 0)).toBe(2000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', Date.parse('2026-01-01T00:00:00Z'))).toBe(5000);
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
+    expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+  });
+});
