@@ -153,7 +153,7 @@ describe('History', () => {
     dir = await mkdtemp(join(tmpdir(), 'inspector-history-'));
     const file = join(dir, '.custom-channel', 'inspector.ndjson');
     const first = await History.open({ file, max: 5 });
-    const make = (i: number) => ({ time: i, kind: 'emulator', event: { seq: i, type: 'note' } }) as const;
+    const make = (i: number) => ({ time: i, kind: 'emulator', event: { seq: i, time: i, type: 'reset' } }) as const;
     for (let i = 1; i <= 12; i += 1) first.append(make(i));
     await first.flush();
     expect(first.list().map((e) => e.seq)).toEqual([8, 9, 10, 11, 12]);

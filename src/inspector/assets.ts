@@ -22,6 +22,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/model.js': { file: 'model', type: 'text/javascript; charset=utf-8' },
   '/model-types.js': { file: 'model-types', type: 'text/javascript; charset=utf-8' },
   '/model-emulator.js': { file: 'model-emulator', type: 'text/javascript; charset=utf-8' },
+  '/model-bridge.js': { file: 'model-bridge', type: 'text/javascript; charset=utf-8' },
   '/curl.js': { file: 'curl', type: 'text/javascript; charset=utf-8' },
 };
 

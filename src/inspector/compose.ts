@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { MessageSchema } from '../contract/messages.js';
+import type { EmulatorHandle } from '../emulator/types.js';
 import type { NewEntry } from './history.js';
 import { type SendDeps, sendHttp } from './replay.js';
 import type { SendOutcome } from './types.js';
@@ -16,13 +17,8 @@ export const ComposeSchema = z.strictObject({
 });
 export type ComposeInput = z.infer<typeof ComposeSchema>;
 
-/** What the inspector needs of the emulator (src/emulator): its event stream and its outgoing flow. */
-export interface InspectorEmulator {
-  /** Every event, as it happens; returns the unsubscribe function. */
-  subscribe(listener: (event: { seq: number; type: string }) => void): () => void;
-  /** Starts respond.io's outgoing flow for one message (POST {apiBaseUrl}/message). */
-  sendMessage(input: { channelId?: string; contactId: string; message: ComposeInput['message'] }): Promise<unknown>;
-}
+/** What the inspector needs of the emulator: its event stream and its outgoing flow (`sendMessage`). */
+export type InspectorEmulator = Pick<EmulatorHandle, 'subscribe' | 'sendMessage'>;
 
 export interface ComposeDeps extends SendDeps {
   emulator?: InspectorEmulator;

@@ -3,21 +3,35 @@
  * conversations: one per contact, a bubble per message with its status ticks, anomalies and
  * the raw exchanges that carried it. Pure and DOM-free: the server answers the API with it and
  * the page rebuilds its view with the very same code on every live entry.
+ *
+ * With an emulator, its events are respond.io's truth (messages, statuses, anomalies) and the
+ * bridge's exchanges only attach to them; without one (real respond.io), the bridge's
+ * exchanges alone tell the story.
  */
 import type { Exchange } from '../exchange.js';
+import { addExchangeMessages } from './model-bridge.js';
 import { applyEmulatorEvent } from './model-emulator.js';
 import { type Bubble, type Conversation, type InspectorView, type Note, STATUS_RANK } from './model-types.js';
 import type { Entry } from './types.js';
 
 export * from './model-types.js';
 
-const record = (value: unknown): Record<string, unknown> =>
+export const record = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+export const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+export const isOk = (exchange: Exchange) => exchange.status >= 200 && exchange.status < 300;
+export const isSend = (e: Exchange) =>
+  e.leg === 'respondio' && e.direction === 'in' && /\/message\/?(\?|$)/.test(e.url);
 
-/** The exchange an entry carries, if any. */
+/** The exchange an entry carries, if any (bridge records, replays, and the emulator's own). */
 export function exchangeOf(entry: Entry): Exchange | undefined {
-  return entry.kind === 'emulator' ? undefined : entry.exchange;
+  if (entry.kind !== 'emulator') return entry.exchange;
+  const event = entry.event;
+  if (event.type === 'webhook.accepted' || event.type === 'webhook.rejected' || event.type === 'outgoing.response') {
+    return event.exchange;
+  }
+  return undefined;
 }
 
 /** Why a request failed, from its answer: `{ error: { message } }`, a transport error or the status. */
@@ -36,18 +50,40 @@ function stringsIn(value: unknown, out: Set<string>, depth = 0): Set<string> {
   return out;
 }
 
-const ok = (exchange: Exchange) => exchange.status >= 200 && exchange.status < 300;
-const isSend = (e: Exchange) => e.leg === 'respondio' && e.direction === 'in' && /\/message\/?(\?|$)/.test(e.url);
+/** Same request seen from both ends (bridge and emulator): method, path and body. */
+function fingerprint(exchange: Exchange): string {
+  const path = /^https?:\/\//.test(exchange.url) ? new URL(exchange.url).pathname : exchange.url.split('?')[0];
+  let body = exchange.requestBody;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // Compared as text.
+    }
+  }
+  return `${exchange.leg}|${exchange.method}|${path.replace(/\/+$/, '')}|${JSON.stringify(body)}`;
+}
+
+interface Pending {
+  seq: number;
+  exchange: Exchange;
+  source: 'bridge' | 'emulator';
+  /** The emulator's message this exchange belongs to, when it says so. */
+  messageId?: number;
+}
 
 /** Collects conversations while entries are applied in order; `view()` finishes the job. */
 export class ViewBuilder {
   readonly conversations = new Map<string, Conversation>();
+  /** By key (`out:<mId>`, `in:<mId>`, `msg:<messageId>`, ...); one bubble may have several keys. */
   readonly bubbles = new Map<string, Bubble>();
+  /** The emulator's numeric message IDs. */
+  readonly byMessageId = new Map<number, Bubble>();
   readonly unmatched: number[] = [];
   /** Emulator present: respond.io's own record wins over what the bridge's exchanges imply. */
   hasEmulator = false;
-  #pending: { seq: number; exchange: Exchange }[] = [];
-  #sends: { seq: number; exchange: Exchange; bubble: Bubble }[] = [];
+  readonly pending: Pending[] = [];
+  #replays: { seq: number; replayOf: number }[] = [];
 
   conversation(contactId: string): Conversation {
     let conversation = this.conversations.get(contactId);
@@ -86,119 +122,92 @@ export class ViewBuilder {
   }
 
   add(entry: Entry): void {
-    if (entry.kind === 'emulator') {
-      this.hasEmulator = true;
-      applyEmulatorEvent(this, entry.seq, entry.time, entry.event);
-      return;
-    }
-    const exchange = entry.exchange;
-    if (isSend(exchange)) this.#addSend(entry.seq, exchange);
-    else if (exchange.leg === 'respondio' && exchange.direction === 'out') this.#addWebhook(entry.seq, exchange);
-    else this.#pending.push({ seq: entry.seq, exchange });
+    if (entry.kind === 'emulator') applyEmulatorEvent(this, entry.seq, entry.event);
+    else if (entry.kind === 'replay') this.#replays.push({ seq: entry.seq, replayOf: entry.exchange.replayOf });
+    else if (!this.hasEmulator && addExchangeMessages(this, entry.seq, entry.exchange)) return;
+    else this.pending.push({ seq: entry.seq, exchange: entry.exchange, source: 'bridge' });
   }
 
-  /** respond.io -> bridge `POST /message`: an outbound bubble, `sent` or `failed` by the answer. */
-  #addSend(seq: number, exchange: Exchange): void {
-    const body = record(exchange.requestBody);
-    const contactId = text(body.contactId) ?? exchange.contactId;
-    if (contactId === undefined) {
-      this.unmatched.push(seq);
-      return;
-    }
-    const mId = ok(exchange) ? text(record(exchange.responseBody).mId) : undefined;
-    const bubble = this.bubble(mId ? `out:${mId}` : `x:${seq}`, {
-      kind: 'outbound',
-      contactId,
-      time: exchange.time,
-      mId,
-      message: record(body.message),
-    });
-    this.attach(bubble, seq);
-    this.#sends.push({ seq, exchange, bubble });
-    const at = exchange.time + exchange.latencyMs;
-    if (mId) bubble.statuses.push({ value: 'sent', at, source: 'response' });
-    else bubble.statuses.push({ value: 'failed', at, message: failureReason(exchange), source: 'response' });
-  }
-
-  /** bridge -> respond.io webhook: inbound and echo bubbles, status callbacks, rejections. */
-  #addWebhook(seq: number, exchange: Exchange): void {
-    const body = record(exchange.requestBody);
-    const contactId = text(body.contactId) ?? exchange.contactId;
-    const events = Array.isArray(body.events) ? body.events.map(record) : [];
-    if (contactId === undefined || events.length === 0) {
-      const why = ok(exchange) ? 'webhook without events' : `webhook rejected: ${failureReason(exchange)}`;
-      this.note(contactId, { time: exchange.time, text: why, anomaly: true, exchanges: [seq] });
-      return;
-    }
-    const contact = record(body.contact);
-    const name = [text(contact.firstName), text(contact.lastName)].filter(Boolean).join(' ');
-    if (name) this.conversation(contactId).name = name;
-    for (const event of events) {
-      const mId = text(event.mId) ?? `?${seq}`;
-      const time = typeof event.timestamp === 'number' ? event.timestamp : exchange.time;
-      let bubble: Bubble | undefined;
-      if (event.type === 'message_status') {
-        bubble = this.bubbles.get(`out:${mId}`);
-        const status = record(event.status);
-        if (!bubble) {
-          this.note(contactId, {
-            time: exchange.time,
-            text: `status ${status.value} for unknown mId ${mId} (respond.io's handling is undocumented)`,
-            anomaly: true,
-            exchanges: [seq],
-          });
-          continue;
-        }
-        if (ok(exchange) && !this.hasEmulator) {
-          const value = String(status.value);
-          bubble.statuses.push({ value, at: exchange.time, message: text(status.message), source: 'callback' });
-        }
-      } else {
-        const kind = event.type === 'message_echo' ? 'echo' : 'inbound';
-        const key = `${kind === 'echo' ? 'echo' : 'in'}:${mId}`;
-        const accepted = this.bubbles.get(key)?.accepted;
-        bubble = this.bubble(key, { kind, contactId, time, mId, message: record(event.message) });
-        if (accepted && ok(exchange) && !this.hasEmulator) bubble.anomalies.push(`duplicate mId ${mId}`);
-        if (ok(exchange)) bubble.accepted = true;
-      }
-      if (time < 1e12) bubble.anomalies.push(`timestamp ${time} looks like seconds, not milliseconds`);
-      if (!ok(exchange)) bubble.anomalies.push(`respond.io answered ${exchange.status}: ${failureReason(exchange)}`);
-      this.attach(bubble, seq);
-    }
-  }
-
-  /** Provider-leg exchanges (and anything else): to the bubble whose mId they mention. */
+  /** Exchanges that created no bubble: to the bubble they belong to, else a note, else unmatched. */
   #attachPending(): void {
+    const items = this.#dedupe();
     const byMId = new Map<string, Bubble[]>();
-    for (const bubble of this.bubbles.values()) {
+    for (const bubble of new Set(this.bubbles.values())) {
       if (bubble.mId) byMId.set(bubble.mId, [...(byMId.get(bubble.mId) ?? []), bubble]);
     }
-    for (const { seq, exchange } of this.#pending) {
+    const sends: { exchange: Exchange; bubble: Bubble }[] = [];
+    for (const bubble of new Set(this.bubbles.values())) {
+      for (const seq of bubble.exchanges) {
+        const send = items.find((p) => p.seq === seq)?.exchange ?? this.sendOf(seq);
+        if (send && isSend(send)) sends.push({ exchange: send, bubble });
+      }
+    }
+    // Provider sends last: they attach to the /message they happened during.
+    const providerOut = (p: Pending) => p.exchange.leg === 'provider' && p.exchange.direction === 'out';
+    for (const item of [...items.filter((p) => !providerOut(p)), ...items.filter(providerOut)]) {
+      const { seq, exchange } = item;
+      // A rejected post's copy, kept only so the dedupe drops the bridge's twin; already on a note.
+      if (seq < 0) continue;
+      const hits: Bubble[] = [];
+      const direct = item.messageId === undefined ? undefined : this.byMessageId.get(item.messageId);
+      if (direct) hits.push(direct);
       const strings = stringsIn([exchange.requestBody, exchange.responseBody], new Set());
       if (exchange.mId) strings.add(exchange.mId);
-      const hits = [...strings].flatMap((s) => byMId.get(s) ?? []);
-      // The provider call made while the bridge handled /message belongs to that message.
-      const during = this.#sends.filter(
-        (s) =>
-          exchange.leg === 'provider' &&
-          exchange.direction === 'out' &&
-          exchange.time >= s.exchange.time &&
-          exchange.time <= s.exchange.time + s.exchange.latencyMs,
-      );
-      const inWindow = during.length > 1 ? during.filter((s) => s.bubble.contactId === exchange.contactId) : during;
-      if (hits.length === 0 && inWindow.length === 1) hits.push(inWindow[0].bubble);
-      for (const bubble of new Set(hits)) this.attach(bubble, seq);
+      for (const s of strings) hits.push(...(byMId.get(s) ?? []));
+      if (hits.length === 0 && providerOut(item)) {
+        const during = sends.filter(
+          (s) => exchange.time >= s.exchange.time && exchange.time <= s.exchange.time + s.exchange.latencyMs + 1,
+        );
+        const own = during.length > 1 ? during.filter((s) => s.bubble.contactId === exchange.contactId) : during;
+        if (own.length === 1) hits.push(own[0].bubble);
+      }
+      for (const bubble of new Set(hits)) {
+        this.attach(bubble, seq);
+        if (isSend(exchange)) sends.push({ exchange, bubble });
+      }
       if (hits.length > 0) continue;
       const contactId = exchange.contactId;
-      const label = `${exchange.method} ${exchange.url} -> ${exchange.status || 'no answer'}`;
       this.note(contactId && this.conversations.has(contactId) ? contactId : undefined, {
         time: exchange.time,
-        text: label,
-        anomaly: !ok(exchange),
+        text: `${exchange.method} ${exchange.url} -> ${exchange.status || 'no answer'}`,
+        anomaly: !isOk(exchange),
         exchanges: [seq],
       });
     }
-    this.#pending = [];
+    for (const replay of this.#replays) {
+      const owners = new Set(this.bubbles.values());
+      const owner = [...owners].find((b) => b.exchanges.includes(replay.replayOf));
+      if (owner) this.attach(owner, replay.seq);
+      else this.unmatched.push(replay.seq);
+    }
+  }
+
+  /** `/message` exchanges already on bubbles (no-emulator mode), by seq. */
+  readonly sends = new Map<number, Exchange>();
+  sendOf(seq: number): Exchange | undefined {
+    return this.sends.get(seq);
+  }
+
+  /** The bridge and the emulator both record the HTTP between them: keep respond.io's copy. */
+  #dedupe(): Pending[] {
+    if (!this.hasEmulator) return this.pending;
+    const fromEmulator = this.pending
+      .filter((p) => p.source === 'emulator')
+      .map((p) => ({ p, key: fingerprint(p.exchange), used: false }));
+    const dropped = new Set<Pending>();
+    for (const item of this.pending) {
+      if (item.source !== 'bridge' || item.exchange.leg !== 'respondio') continue;
+      const key = fingerprint(item.exchange);
+      const twin = fromEmulator.find(
+        (e) => !e.used && e.key === key && Math.abs(e.p.exchange.time - item.exchange.time) < 10_000,
+      );
+      if (!twin) continue;
+      twin.used = true;
+      dropped.add(item);
+      // The bridge's copy knows the mId it answered; respond.io's copy links by it too.
+      twin.p.exchange = { ...twin.p.exchange, mId: twin.p.exchange.mId ?? item.exchange.mId };
+    }
+    return this.pending.filter((p) => !dropped.has(p));
   }
 
   /** Finishes statuses, anomalies and ordering. */
@@ -222,7 +231,7 @@ export class ViewBuilder {
   }
 }
 
-/** Current tick, failure reason, and anomalies of the status history (out of order, duplicates). */
+/** Current tick, failure reason, and (without an emulator to judge) anomalies of the status history. */
 function judgeStatuses(bubble: Bubble, emulatorJudges: boolean): void {
   if (bubble.kind !== 'outbound') return;
   let highest: string | undefined;

@@ -9,10 +9,10 @@ import { maskSecret } from '../secrets.js';
 import { loadAsset } from './assets.js';
 import { ComposeSchema, type InspectorEmulator, runCompose } from './compose.js';
 import { History } from './history.js';
-import { buildView } from './model.js';
+import { buildView, exchangeOf } from './model.js';
 import { runReplay, type SendDeps } from './replay.js';
 import { buildScrubber } from './scrub.js';
-import type { EmulatorEventLike, Entry, InspectorInfo } from './types.js';
+import type { Entry, InspectorInfo } from './types.js';
 
 export interface InspectorOptions {
   /** Default 0 (any free port). */
@@ -82,11 +82,7 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
   const record = (entry: Parameters<History['append']>[0]) => history.append(scrub(entry));
   const unsubscribe = [
     options.exchanges?.subscribe((exchange) => record({ time: exchange.time, kind: 'exchange', exchange })),
-    options.emulator?.subscribe((event) => {
-      const time =
-        typeof (event as EmulatorEventLike).time === 'number' ? Number((event as EmulatorEventLike).time) : Date.now();
-      record({ time, kind: 'emulator', event: event as EmulatorEventLike });
-    }),
+    options.emulator?.subscribe((event) => record({ time: event.time, kind: 'emulator', event })),
   ];
   const deps: SendDeps = {
     fetch: options.fetch ?? fetch,
@@ -170,8 +166,9 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     const parsed = ReplaySchema.safeParse(request.body);
     if (!parsed.success) return fail(reply, 400, problemText(parsed.error));
     const entry = history.get(parsed.data.seq);
-    if (!entry || entry.kind === 'emulator') return fail(reply, 404, `no captured request with seq ${parsed.data.seq}`);
-    const replay = await runReplay(entry.exchange, parsed.data, deps);
+    const captured = entry && exchangeOf(entry);
+    if (!captured) return fail(reply, 404, `no captured request with seq ${parsed.data.seq}`);
+    const replay = await runReplay(captured, parsed.data, deps);
     const stored = record({ time: replay.time, kind: 'replay', exchange: { ...replay, id: 0 } });
     const ok = replay.status >= 200 && replay.status < 300;
     return scrub({

@@ -2,6 +2,7 @@
  * Shapes shared by the inspector's server, its JSON API and its page. Type-only: the page
  * imports this file too, so nothing here may touch Node.
  */
+import type { EmulatorEvent } from '../emulator/types.js';
 import type { Exchange } from '../exchange.js';
 
 /** A request the inspector re-sent (replay or edit-and-replay), recorded like an exchange. */
@@ -10,21 +11,11 @@ export interface ReplayRecord extends Exchange {
   replayOf: number;
 }
 
-/**
- * What the emulator publishes, reduced to what the inspector relies on. The emulator's own
- * event type has more; anything unknown is shown as a raw event row.
- */
-export interface EmulatorEventLike {
-  seq: number;
-  type: string;
-  [field: string]: unknown;
-}
-
 /** One line of history: everything the page shows is rebuilt from these. */
 export type Entry =
   | { seq: number; time: number; kind: 'exchange'; exchange: Exchange }
   | { seq: number; time: number; kind: 'replay'; exchange: ReplayRecord }
-  | { seq: number; time: number; kind: 'emulator'; event: EmulatorEventLike };
+  | { seq: number; time: number; kind: 'emulator'; event: EmulatorEvent };
 
 /** What the page learns from `GET /api/info`. Never holds a secret. */
 export interface InspectorInfo {

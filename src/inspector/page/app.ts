@@ -3,7 +3,7 @@
  * stream, rebuilds the view with the shared model on every entry and re-renders once per frame.
  */
 import { buildCurl } from '../curl.js';
-import { buildView } from '../model.js';
+import { buildView, exchangeOf } from '../model.js';
 import type { Entry, InspectorInfo, SendOutcome } from '../types.js';
 import { setupCompose } from './compose.js';
 import { byId, h, pretty } from './dom.js';
@@ -92,9 +92,9 @@ function toast(text: string, bad = false): void {
   setTimeout(() => note.remove(), 3500);
 }
 
-function exchangeOf(seq: number) {
+function exchangeAt(seq: number) {
   const entry = state.entries.get(seq);
-  return entry && entry.kind !== 'emulator' ? entry.exchange : undefined;
+  return entry ? exchangeOf(entry) : undefined;
 }
 
 async function replay(body: Record<string, unknown>): Promise<SendOutcome> {
@@ -109,7 +109,7 @@ async function replay(body: Record<string, unknown>): Promise<SendOutcome> {
 }
 
 function openEditor(seq: number): void {
-  const exchange = exchangeOf(seq);
+  const exchange = exchangeAt(seq);
   if (!exchange) return;
   const dialog = byId<HTMLDialogElement>('replay-dialog');
   const method = h('input', { name: 'method', value: exchange.method, 'aria-label': 'method', class: 'method' });
@@ -167,7 +167,7 @@ const actions: ExchangeActions = {
   replay: (seq) => void replay({ seq }),
   editReplay: openEditor,
   copyCurl: async (seq) => {
-    const exchange = exchangeOf(seq);
+    const exchange = exchangeAt(seq);
     if (!exchange) return;
     const command = buildCurl(exchange, state.info?.bridgeUrl);
     try {

@@ -41,7 +41,7 @@ export function renderComposeFields(type: string): Node[] {
           name: 'text',
           rows: 1,
           'aria-label': 'text',
-          placeholder: 'Type a message as respond.io would send it…',
+          placeholder: 'Message text (as a respond.io user would send it)',
         }),
       ];
   }

@@ -1,5 +1,6 @@
 /** The raw exchanges under a bubble: both legs, headers (masked) and pretty bodies, with actions. */
 import type { Exchange } from '../../exchange.js';
+import { exchangeOf } from '../model.js';
 import type { Entry } from '../types.js';
 import { clock, h, pretty } from './dom.js';
 import type { PageState } from './render.js';
@@ -43,8 +44,8 @@ function side(title: string, headers: Record<string, string> | undefined, body: 
 }
 
 function renderOne(state: PageState, entry: Entry, actions: ExchangeActions): Node | null {
-  if (entry.kind === 'emulator') return null;
-  const x = entry.exchange;
+  const x = exchangeOf(entry);
+  if (!x) return null;
   const key = `x:${entry.seq}`;
   const ok = x.status >= 200 && x.status < 300;
   const details = h(
@@ -55,6 +56,9 @@ function renderOne(state: PageState, entry: Entry, actions: ExchangeActions): No
       null,
       h('span', { class: `leg ${x.leg}` }, legLabel(x)),
       entry.kind === 'replay' ? h('span', { class: 'replayed' }, `↻ replay of #${entry.exchange.replayOf}`) : null,
+      entry.kind === 'emulator'
+        ? h('span', { class: 'seen-by', title: 'as the emulator (respond.io) recorded it' }, 'respond.io view')
+        : null,
       h('b', { class: 'method' }, x.method),
       h('code', { class: 'url' }, x.url),
       h('span', { class: `code ${ok ? 'ok' : 'bad'}` }, x.status ? String(x.status) : 'no answer'),
@@ -88,7 +92,7 @@ function renderOne(state: PageState, entry: Entry, actions: ExchangeActions): No
   return details;
 }
 
-const entryTime = (entry: Entry) => (entry.kind === 'emulator' ? entry.time : entry.exchange.time);
+const entryTime = (entry: Entry) => exchangeOf(entry)?.time ?? entry.time;
 
 /** A collapsible list of exchanges (by history seq) under `key`. */
 export function renderExchanges(
@@ -102,7 +106,7 @@ export function renderExchanges(
     .map((seq) => state.entries.get(seq))
     .filter((e): e is Entry => e !== undefined)
     .sort((a, b) => entryTime(a) - entryTime(b) || a.seq - b.seq);
-  const legs = new Set(entries.map((e) => (e.kind === 'emulator' ? '' : e.exchange.leg)));
+  const legs = new Set(entries.map((e) => exchangeOf(e)?.leg));
   const listKey = `legs:${key}`;
   const details = h(
     'details',
