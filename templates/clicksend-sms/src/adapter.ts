@@ -96,7 +96,8 @@ export default defineAdapter({
     });
     const answer = await readJson(response);
     const why = [answer.response_code, answer.response_msg].filter(Boolean).join(': ');
-    // 429 and 5xx are worth a retry: a plain Error lets the bridge's retry policy decide.
+    // 429 and 5xx are ClickSend's trouble, not the message's: a plain Error, which the bridge logs
+    // as a failure of the server before answering respond.io 400 with this text.
     if (response.status === 429 || response.status >= 500) {
       throw new Error(`ClickSend answered ${response.status} ${why}`.trim());
     }

@@ -58,7 +58,8 @@ async function callApi<T>(ctx: AdapterContext, method: string, params: Record<st
   if (answer.ok && answer.result !== undefined) return answer.result;
   const code = answer.error_code ?? response.status;
   const why = `Telegram ${method}: ${code} ${answer.description ?? 'error'}`;
-  // Flood control and Telegram's own failures are worth a retry; the rest will not get better.
+  // Flood control and Telegram's own failures are the server's trouble (a plain Error, logged by the
+  // bridge); the rest are refusals of this message (an AdapterError). respond.io gets 400 either way.
   if (code === 429 || code >= 500) throw new Error(why);
   throw new AdapterError(why);
 }
