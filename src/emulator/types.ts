@@ -92,7 +92,7 @@ export type AnomalyKind =
   | 'status-after-failed'
   | 'duplicate-status'
   | 'seconds-timestamp'
-  | 'contract-warning';
+  | 'contact-mismatch';
 
 /** Something respond.io's docs do not cover; reported, never silently accepted or rejected. */
 export interface Anomaly {

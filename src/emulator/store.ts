@@ -1,0 +1,339 @@
+/**
+ * The emulator's memory: contacts, messages with their status histories, and the event log
+ * with its monotonically increasing `seq`. Pure state, no I/O: the HTTP layers call it, and
+ * `persist.ts` snapshots it.
+ */
+import type { Message } from '../contract/messages.js';
+import type { Problem } from '../contract/problems.js';
+import type { Contact, WebhookBody } from '../contract/webhook.js';
+import { applyStatusEvent, NOTE, secondsAnomaly } from './anomalies.js';
+import type {
+  Anomaly,
+  ContactRecord,
+  EmulatorChannel,
+  EmulatorEvent,
+  EmulatorListener,
+  InboundMessageRecord,
+  MessageFilter,
+  MessageRecord,
+  NewEmulatorEvent,
+  OutgoingMessageRecord,
+  StatusEntry,
+} from './types.js';
+
+/** Events kept for `?since=` replay and `waitFor`; older ones are dropped. */
+const MAX_EVENTS = 10_000;
+
+export interface StoreSnapshot {
+  nextContactId: number;
+  nextMessageId: number;
+  contacts: ContactRecord[];
+  messages: MessageRecord[];
+}
+
+const key = (channelId: string, id: string) => `${channelId}\u0000${id}`;
+
+export class EmulatorStore {
+  readonly now: () => number;
+  #seq = 0;
+  #events: EmulatorEvent[] = [];
+  #listeners = new Set<EmulatorListener>();
+  #contacts = new Map<string, ContactRecord>();
+  #contactsById = new Map<number, ContactRecord>();
+  #messages = new Map<number, MessageRecord>();
+  #byMId = new Map<string, MessageRecord>();
+  #nextContactId = 1;
+  #nextMessageId = 1;
+  /** Called after every change of contacts or messages (persistence). */
+  onChange?: () => void;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  /** Stamps `seq` and `time`, keeps and fans out the event; a throwing listener is isolated. */
+  publish(event: NewEmulatorEvent): EmulatorEvent {
+    const stamped = { ...event, seq: ++this.#seq, time: this.now() } as EmulatorEvent;
+    this.#events.push(stamped);
+    if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
+    for (const listener of this.#listeners) {
+      try {
+        listener(stamped);
+      } catch {
+        // A broken listener must not break the emulator.
+      }
+    }
+    return stamped;
+  }
+
+  subscribe(listener: EmulatorListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  events(since = 0): EmulatorEvent[] {
+    return this.#events.filter((event) => event.seq > since);
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  contact(channelId: string, contactId: string): ContactRecord | undefined {
+    return this.#contacts.get(key(channelId, contactId));
+  }
+
+  contactById(id: number): ContactRecord | undefined {
+    return this.#contactsById.get(id);
+  }
+
+  /** The contact, created on first use (with `profile`); later profiles merge in. */
+  ensureContact(channelId: string, contactId: string, profile: Contact = {}): ContactRecord {
+    const existing = this.contact(channelId, contactId);
+    const at = this.now();
+    if (existing) {
+      if (Object.keys(profile).length > 0) {
+        existing.profile = { ...existing.profile, ...profile };
+        existing.updatedAt = at;
+      }
+      return existing;
+    }
+    const record: ContactRecord = {
+      id: this.#nextContactId++,
+      channelId,
+      contactId,
+      profile,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.#contacts.set(key(channelId, contactId), record);
+    this.#contactsById.set(record.id, record);
+    this.publish({ type: 'contact.created', channelId, contactId, contact: record });
+    return record;
+  }
+
+  listContacts(channelId?: string): ContactRecord[] {
+    return [...this.#contacts.values()].filter((c) => channelId === undefined || c.channelId === channelId);
+  }
+
+  getMessage(messageId: number): MessageRecord | undefined {
+    return this.#messages.get(messageId);
+  }
+
+  findByMId(channelId: string, mId: string): MessageRecord | undefined {
+    return this.#byMId.get(key(channelId, mId));
+  }
+
+  /** Newest first, like the Developer API's list. */
+  listMessages(filter: MessageFilter = {}): MessageRecord[] {
+    const out: MessageRecord[] = [];
+    const all = [...this.#messages.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const m = all[i];
+      if (filter.channelId !== undefined && m.channelId !== filter.channelId) continue;
+      if (filter.contactId !== undefined && m.contactId !== filter.contactId) continue;
+      if (filter.traffic !== undefined && m.traffic !== filter.traffic) continue;
+      if (filter.before !== undefined && m.messageId >= filter.before) continue;
+      out.push(m);
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  /** Publishes an anomaly and attaches it to its message, when there is one. */
+  reportAnomaly(anomaly: Anomaly, record?: MessageRecord): void {
+    record?.anomalies.push(anomaly);
+    this.publish({
+      type: 'anomaly',
+      channelId: anomaly.channelId,
+      contactId: anomaly.contactId,
+      mId: anomaly.mId,
+      messageId: anomaly.messageId ?? record?.messageId,
+      anomaly,
+      message: anomaly.message,
+    });
+  }
+
+  /**
+   * Stores an accepted webhook post in order: contact, messages, echoes, statuses.
+   * `warnings` are the contract's grade C findings for the whole body.
+   */
+  applyWebhook(channel: EmulatorChannel, body: WebhookBody, warnings: Problem[]): void {
+    const { channelId } = channel;
+    const { contactId } = body;
+    body.events.forEach((event, i) => {
+      const at = `events[${i}]`;
+      const own = warnings.filter((w) => w.path === at || w.path.startsWith(`${at}.`));
+      const seconds = secondsAnomaly(event.timestamp, `${at}.timestamp`, this.now(), channelId, contactId, event.mId);
+      if (event.type === 'message_status') {
+        const anomalies = applyStatusEvent(this, channel, contactId, event, own);
+        if (seconds) anomalies.unshift(seconds);
+        const target = this.findByMId(channelId, event.mId);
+        for (const anomaly of anomalies) this.reportAnomaly(anomaly, target);
+        return;
+      }
+      const duplicate = this.findByMId(channelId, event.mId);
+      if (duplicate) {
+        // Emulator choice: a repeated mId is reported and not stored a second time.
+        this.reportAnomaly(
+          {
+            kind: 'duplicate-mid',
+            message: `${event.type} with mId ${JSON.stringify(event.mId)} repeats message ${duplicate.messageId}; not stored again`,
+            note: NOTE,
+            path: `${at}.mId`,
+            time: this.now(),
+            channelId,
+            contactId,
+            mId: event.mId,
+            messageId: duplicate.messageId,
+          },
+          duplicate,
+        );
+        return;
+      }
+      const contact = this.ensureContact(channelId, contactId, body.contact);
+      const base = {
+        messageId: this.#nextMessageId++,
+        channelId,
+        contactId,
+        contactNumericId: contact.id,
+        message: event.message,
+        mId: event.mId,
+        createdAt: this.now(),
+        warnings: own,
+        anomalies: [] as Anomaly[],
+        timestamp: event.timestamp,
+      };
+      if (event.type === 'message') {
+        const record: InboundMessageRecord = { ...base, traffic: 'incoming', origin: 'contact', statuses: [] };
+        this.#add(record);
+        this.publish({
+          type: 'message.inbound',
+          channelId,
+          contactId,
+          messageId: record.messageId,
+          mId: event.mId,
+          record,
+        });
+        if (seconds) this.reportAnomaly(seconds, record);
+      } else {
+        const sent: StatusEntry = {
+          value: 'sent',
+          timestamp: this.now(),
+          source: 'webhook',
+          eventTimestamp: event.timestamp,
+        };
+        const record: OutgoingMessageRecord = {
+          ...base,
+          traffic: 'outgoing',
+          origin: 'echo',
+          status: 'sent',
+          statuses: [sent],
+        };
+        this.#add(record);
+        this.publish({
+          type: 'message.echo',
+          channelId,
+          contactId,
+          messageId: record.messageId,
+          mId: event.mId,
+          record,
+        });
+        if (seconds) this.reportAnomaly(seconds, record);
+      }
+    });
+    this.onChange?.();
+  }
+
+  /** A new outgoing message in `pending`, before `/message` is called. */
+  createOutgoing(
+    channelId: string,
+    contactId: string,
+    message: Message,
+    origin: OutgoingMessageRecord['origin'],
+    broadcastId?: number,
+  ): OutgoingMessageRecord {
+    const contact = this.ensureContact(channelId, contactId);
+    const at = this.now();
+    const record: OutgoingMessageRecord = {
+      messageId: this.#nextMessageId++,
+      channelId,
+      contactId,
+      contactNumericId: contact.id,
+      message,
+      mId: null,
+      createdAt: at,
+      statuses: [{ value: 'pending', timestamp: at, source: 'emulator' }],
+      warnings: [],
+      anomalies: [],
+      traffic: 'outgoing',
+      origin,
+      status: 'pending',
+      ...(broadcastId === undefined ? {} : { broadcastId }),
+    };
+    this.#add(record);
+    this.publish({ type: 'message.outgoing', channelId, contactId, messageId: record.messageId, record });
+    this.onChange?.();
+    return record;
+  }
+
+  /** Appends a status entry; `apply` moves the current status too. */
+  transition(record: OutgoingMessageRecord, entry: StatusEntry, apply = true): void {
+    const previous = record.status;
+    record.statuses.push(entry);
+    if (apply) record.status = entry.value;
+    if (entry.value === 'failed' && apply && entry.message) record.error = entry.message;
+    this.publish({
+      type: 'message.status',
+      channelId: record.channelId,
+      contactId: record.contactId,
+      messageId: record.messageId,
+      mId: record.mId ?? undefined,
+      status: { value: entry.value, ...(entry.message === undefined ? {} : { message: entry.message }) },
+      previous,
+      source: entry.source,
+    });
+    this.onChange?.();
+  }
+
+  /** Links an outgoing message to the `mId` that `/message` answered. */
+  setMId(record: OutgoingMessageRecord, mId: string): void {
+    record.mId = mId;
+    this.#byMId.set(key(record.channelId, mId), record);
+  }
+
+  #add(record: MessageRecord): void {
+    this.#messages.set(record.messageId, record);
+    if (record.mId) this.#byMId.set(key(record.channelId, record.mId), record);
+  }
+
+  /** Forgets contacts, messages and events; `seq` keeps increasing so SSE clients stay consistent. */
+  reset(): void {
+    this.#contacts.clear();
+    this.#contactsById.clear();
+    this.#messages.clear();
+    this.#byMId.clear();
+    this.#events = [];
+    this.publish({ type: 'reset' });
+    this.onChange?.();
+  }
+
+  snapshot(): StoreSnapshot {
+    return {
+      nextContactId: this.#nextContactId,
+      nextMessageId: this.#nextMessageId,
+      contacts: [...this.#contacts.values()],
+      messages: [...this.#messages.values()],
+    };
+  }
+
+  restore(snapshot: StoreSnapshot): void {
+    this.#nextContactId = snapshot.nextContactId;
+    this.#nextMessageId = snapshot.nextMessageId;
+    for (const contact of snapshot.contacts) {
+      this.#contacts.set(key(contact.channelId, contact.contactId), contact);
+      this.#contactsById.set(contact.id, contact);
+    }
+    for (const message of snapshot.messages) this.#add(message);
+  }
+}
