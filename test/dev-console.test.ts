@@ -73,9 +73,9 @@ describe('banner', () => {
       providerWebhooks: ['https://quiet-fox.loca.lt/webhooks/provider'],
     });
     const text = formatBanner(banner, plain).join('\n');
-    expect(text).toContain('API Base URL    https://quiet-fox.loca.lt');
-    expect(text).toContain('Webhook URL     https://webhook.respond.io/custom/channel/webhook/');
-    expect(text).toContain('tok_…GH (from env)');
+    expect(text).toContain('API Base URL      https://quiet-fox.loca.lt');
+    expect(text).toContain('Webhook URL       https://webhook.respond.io/custom/channel/webhook/');
+    expect(text).toContain('tok_…GH (from env;');
     expect(text).not.toContain(token);
   });
 
@@ -90,7 +90,7 @@ describe('banner', () => {
     expect(banner.apiBaseUrl).toBe('http://127.0.0.1:3000');
     const text = formatBanner(banner, plain).join('\n');
     expect(text).toContain('reachable from this machine only');
-    expect(text).toContain('Emulator        http://127.0.0.1:4100/_emulator/');
+    expect(text).toContain('Emulator          http://127.0.0.1:4100/_emulator/');
   });
 });
 

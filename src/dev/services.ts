@@ -69,6 +69,37 @@ export async function startStandInProvider(options: {
   return undefined;
 }
 
+/** This package's bridge: the outbox journal in `<stateDir>/outbox`, user-fixable start errors as CliError. */
+export async function startDevBridge(options: DevBridgeOptions): Promise<DevBridge> {
+  const [{ startBridge }, { OutboxLockedError }, { CliError }] = await Promise.all([
+    import('../bridge/start.js'),
+    import('../outbox/lock.js'),
+    import('../errors.js'),
+  ]);
+  try {
+    return await startBridge({
+      adapter: options.adapter,
+      channel: options.channel,
+      respondio: { webhookUrl: options.webhookUrl },
+      env: options.env,
+      stateDir: options.stateDir,
+      exchanges: options.exchanges,
+      host: options.host,
+      port: options.port,
+    });
+  } catch (error) {
+    if (error instanceof OutboxLockedError) {
+      throw new CliError(`another bridge (pid ${error.pid}) is using this project's outbox`, {
+        hint: "stop the other `custom-channel dev` or `start` first: one process delivers a channel's events",
+      });
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`port ${options.port} is in use`, { hint: 'pass --port <free port> (0 picks one)' });
+    }
+    throw error;
+  }
+}
+
 /** This package's bridge, emulator and stand-in providers. */
 export async function loadDevServices(): Promise<DevServices> {
   const { CliError } = await import('../errors.js');
@@ -76,7 +107,7 @@ export async function loadDevServices(): Promise<DevServices> {
     throw new CliError(`dev needs the ${part}, which this build does not include yet`);
   };
   return {
-    startBridge: missing('bridge'),
+    startBridge: startDevBridge,
     startEmulator: missing('emulator'),
     startProvider: startStandInProvider,
   };

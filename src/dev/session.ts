@@ -107,7 +107,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       channel = {
         channelId: values.channelId as string,
         token: values.token as string,
-        idType: (values.idType as IdType | undefined) ?? project.idType,
+        // The project's manifest speaks for the ID type unless it was set explicitly.
+        idType:
+          config.sources.idType && config.sources.idType !== 'default' ? (values.idType as IdType) : project.idType,
       };
       webhookUrl = values.webhookUrl as string;
       tokenSource = config.sources.token ?? 'config';

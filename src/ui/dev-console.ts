@@ -9,7 +9,7 @@ import type { Exchange } from '../exchange.js';
 
 /** The banner as lines of text. */
 export function formatBanner(banner: Banner, style: ChalkInstance): string[] {
-  const label = (text: string) => style.bold(text.padEnd(16));
+  const label = (text: string) => style.bold(text.padEnd(18));
   const lines = [
     '',
     style.bold.cyan(`custom-channel dev: ${banner.adapter}`) +
@@ -20,29 +20,31 @@ export function formatBanner(banner: Banner, style: ChalkInstance): string[] {
   ];
   if (banner.mode === 'respondio') {
     lines.push(
-      style.dim('In respond.io > Settings > Channels > your Custom Channel, set:'),
-      `  ${label('API Base URL')}${style.green(banner.apiBaseUrl)}  ${style.dim('(respond.io calls /message on it)')}`,
+      style.dim('Paste into respond.io (Settings > Channels > your Custom Channel):'),
+      `  ${label('API Base URL')}${style.green(banner.apiBaseUrl)}  ${style.dim('(respond.io appends /message)')}`,
+      style.dim('From respond.io, configured here:'),
       `  ${label('Channel ID')}${banner.channelId}`,
-      `  ${label('API Token')}${banner.token} ${style.dim(`(from ${banner.tokenSource}) is the channel's token: respond.io sends it to /message, the bridge sends it to the webhook`)}`,
+      `  ${label('API Token')}${banner.token} ${style.dim(`(from ${banner.tokenSource}; respond.io sends it to /message, the bridge sends it to the webhook)`)}`,
       `  ${label('Webhook URL')}${banner.webhookUrl} ${style.dim('(the bridge posts events here)')}`,
     );
   } else {
     lines.push(
+      style.dim('The emulator plays respond.io; with a real channel you would paste the API Base URL there:'),
       `  ${label('API Base URL')}${style.green(banner.apiBaseUrl)}  ${style.dim('(respond.io appends /message)')}`,
       `  ${label('Channel ID')}${banner.channelId}`,
       `  ${label('API Token')}${banner.token} ${style.dim('(emulator-generated; used both ways as Bearer)')}`,
       `  ${label('Webhook URL')}${banner.webhookUrl} ${style.dim('(the emulator; the bridge posts events here)')}`,
-      style.dim(
-        '  To use a real channel: custom-channel config set channel-id <id> && custom-channel config set token <token>',
-      ),
+      style.dim('  For a real channel: custom-channel config set channel-id <id>, then config set token <token>'),
     );
   }
   if (banner.localOnly)
-    lines.push(style.yellow('  No public URL (--no-tunnel or tunnel down): reachable from this machine only.'));
+    lines.push(style.yellow('  No public URL (--no-tunnel, or the tunnel is down): reachable from this machine only.'));
+  if (banner.providerWebhooks.length > 0) lines.push(style.dim('Give your provider:'));
   for (const url of banner.providerWebhooks) lines.push(`  ${label('Provider webhook')}${url}`);
+  lines.push(style.dim('Local:'));
   if (banner.providerUrl) lines.push(`  ${label('Mock provider')}${banner.providerUrl}`);
   if (banner.emulatorUrl) lines.push(`  ${label('Emulator')}${banner.emulatorUrl}/_emulator/`);
-  lines.push(`  ${label('Local bridge')}${banner.bridgeUrl}`, '', style.dim('Ctrl-C to stop. Traffic:'));
+  lines.push(`  ${label('Bridge')}${banner.bridgeUrl}`, '', style.dim('Ctrl-C to stop. Traffic:'));
   return lines;
 }
 
