@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
+import { registerEmulate } from './commands/emulate.js';
 import { registerInit } from './commands/init.js';
 import { registerSend } from './commands/send.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -45,6 +46,7 @@ const commands: Array<(program: Command) => void> = [
   registerSend,
   registerDemo,
   registerDev,
+  registerEmulate,
 ];
 
 export function buildProgram(): Command {

@@ -9,6 +9,7 @@ export * from './config/index.js';
 export * from './contract/index.js';
 export { type DemoOptions, type DemoReport, runDemo } from './demo/run.js';
 export * from './dev/public.js';
+export * from './emulator/index.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
 export * from './fixtures.js';
