@@ -100,15 +100,13 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
   }
 }
 
+/** This package's emulator, one channel with credentials kept in `<stateDir>/emulator.json`. */
+export async function startDevEmulator(options: DevEmulatorOptions): Promise<DevEmulator> {
+  const { startEmulator } = await import('../emulator/server.js');
+  return startEmulator({ stateDir: options.stateDir, channels: [{ idType: options.idType }] });
+}
+
 /** This package's bridge, emulator and stand-in providers. */
-export async function loadDevServices(): Promise<DevServices> {
-  const { CliError } = await import('../errors.js');
-  const missing = (part: string) => async (): Promise<never> => {
-    throw new CliError(`dev needs the ${part}, which this build does not include yet`);
-  };
-  return {
-    startBridge: startDevBridge,
-    startEmulator: missing('emulator'),
-    startProvider: startStandInProvider,
-  };
+export function loadDevServices(): DevServices {
+  return { startBridge: startDevBridge, startEmulator: startDevEmulator, startProvider: startStandInProvider };
 }

@@ -66,7 +66,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const project = loadProject(options.cwd, options.env);
   const config = await resolveConfig({ cwd: project.root, env: options.env, userConfigDir: options.userConfigDir });
   const mode: Banner['mode'] = options.forceEmulator || !config.hasChannelCredentials ? 'emulator' : 'respondio';
-  const services = options.services ?? (await loadDevServices());
+  const services = options.services ?? loadDevServices();
   const outboxDir = join(project.stateDir, 'outbox');
   const cleanups: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
