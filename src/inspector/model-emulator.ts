@@ -4,7 +4,7 @@
  * the bridge's exchanges under the bubbles.
  */
 import type { EmulatorEvent } from '../emulator/types.js';
-import type { ViewBuilder } from './model.js';
+import { fingerprint, type ViewBuilder } from './model.js';
 import type { Bubble } from './model-types.js';
 
 /** The bubble an event is about: by the emulator's message ID, else by mId. */
@@ -71,7 +71,7 @@ export function applyEmulatorEvent(builder: ViewBuilder, seq: number, event: Emu
       else
         builder.note(event.contactId ?? event.anomaly.contactId, {
           time: event.time,
-          text: `${why} (${event.anomaly.note})`,
+          text: why,
           anomaly: true,
           exchanges: [],
         });
@@ -93,6 +93,9 @@ export function applyEmulatorEvent(builder: ViewBuilder, seq: number, event: Emu
     }
     case 'webhook.accepted':
       builder.pending.push({ seq, exchange: event.exchange, source: 'emulator' });
+      return;
+    case 'outgoing.request':
+      builder.outgoing.push({ key: fingerprint(event.exchange), time: event.exchange.time, used: false });
       return;
     case 'outgoing.response':
       builder.pending.push({ seq, exchange: event.exchange, source: 'emulator', messageId: event.messageId });

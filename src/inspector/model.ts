@@ -51,7 +51,7 @@ function stringsIn(value: unknown, out: Set<string>, depth = 0): Set<string> {
 }
 
 /** Same request seen from both ends (bridge and emulator): method, path and body. */
-function fingerprint(exchange: Exchange): string {
+export function fingerprint(exchange: Exchange): string {
   const path = /^https?:\/\//.test(exchange.url) ? new URL(exchange.url).pathname : exchange.url.split('?')[0];
   let body = exchange.requestBody;
   if (typeof body === 'string') {
@@ -83,6 +83,8 @@ export class ViewBuilder {
   /** Emulator present: respond.io's own record wins over what the bridge's exchanges imply. */
   hasEmulator = false;
   readonly pending: Pending[] = [];
+  /** `/message` requests the emulator started, to tell them from replays and direct calls. */
+  readonly outgoing: { key: string; time: number; used: boolean }[] = [];
   #replays: { seq: number; replayOf: number }[] = [];
 
   conversation(contactId: string): Conversation {
@@ -125,7 +127,20 @@ export class ViewBuilder {
     if (entry.kind === 'emulator') applyEmulatorEvent(this, entry.seq, entry.event);
     else if (entry.kind === 'replay') this.#replays.push({ seq: entry.seq, replayOf: entry.exchange.replayOf });
     else if (!this.hasEmulator && addExchangeMessages(this, entry.seq, entry.exchange)) return;
-    else this.pending.push({ seq: entry.seq, exchange: entry.exchange, source: 'bridge' });
+    else if (this.hasEmulator && isSend(entry.exchange) && !this.#fromEmulator(entry.exchange)) {
+      // A replay or a direct call: respond.io never sent it, so it will not know its mId either.
+      addExchangeMessages(this, entry.seq, entry.exchange);
+      const bubble = [...this.bubbles.values()].find((b) => b.exchanges.includes(entry.seq));
+      bubble?.anomalies.push('not sent by respond.io (a replay or a direct call): respond.io does not know this mId');
+    } else this.pending.push({ seq: entry.seq, exchange: entry.exchange, source: 'bridge' });
+  }
+
+  /** Claims the emulator's `outgoing.request` this bridge-side `/message` answers, if any. */
+  #fromEmulator(exchange: Exchange): boolean {
+    const key = fingerprint(exchange);
+    const match = this.outgoing.find((o) => !o.used && o.key === key && Math.abs(o.time - exchange.time) < 15_000);
+    if (match) match.used = true;
+    return match !== undefined;
   }
 
   /** Exchanges that created no bubble: to the bubble they belong to, else a note, else unmatched. */

@@ -23,6 +23,30 @@ export function legLabel(exchange: Pick<Exchange, 'leg' | 'direction'>): string 
   return LEGS[`${exchange.leg}:${exchange.direction}`] ?? `${exchange.leg} ${exchange.direction}`;
 }
 
+const rec = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+
+/** What a request carried, in a few words: `message_status read`, `status delivered`, `text`. */
+export function describeRequest(exchange: Pick<Exchange, 'requestBody'>): string | undefined {
+  const body = rec(exchange.requestBody);
+  if (Array.isArray(body.events)) {
+    return body.events
+      .map(rec)
+      .map((e) =>
+        e.type === 'message_status' ? `status ${rec(e.status).value}` : `${e.type} ${rec(e.message).type ?? ''}`.trim(),
+      )
+      .join(', ');
+  }
+  if (typeof body.kind === 'string') return `${body.kind} ${body.status ?? body.type ?? ''}`.trim();
+  if (typeof rec(body.message).type === 'string') return String(rec(body.message).type);
+  return typeof body.type === 'string' ? body.type : undefined;
+}
+
+/** `12 ms`, `0.4 ms`: recorders differ in precision, the page does not. */
+export function formatMs(ms: number): string {
+  return `${ms >= 10 ? Math.round(ms) : Math.round(ms * 10) / 10} ms`;
+}
+
 function headerTable(headers: Record<string, string> | undefined): Node {
   const rows = Object.entries(headers ?? {});
   if (rows.length === 0) return h('p', { class: 'muted' }, 'no headers');
@@ -61,8 +85,9 @@ function renderOne(state: PageState, entry: Entry, actions: ExchangeActions): No
         : null,
       h('b', { class: 'method' }, x.method),
       h('code', { class: 'url' }, x.url),
+      describeRequest(x) ? h('span', { class: 'what' }, describeRequest(x)) : null,
       h('span', { class: `code ${ok ? 'ok' : 'bad'}` }, x.status ? String(x.status) : 'no answer'),
-      h('span', { class: 'lat' }, `${x.latencyMs} ms`),
+      h('span', { class: 'lat' }, formatMs(x.latencyMs)),
       h('small', { class: 'when' }, `#${entry.seq} · ${clock(x.time)}`),
     ),
     h(
