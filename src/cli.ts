@@ -10,8 +10,10 @@ import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerEmulate } from './commands/emulate.js';
 import { registerInit } from './commands/init.js';
+import { registerOutbox } from './commands/outbox.js';
 import { registerSend } from './commands/send.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerStart } from './commands/start.js';
 import { registerValidate } from './commands/validate.js';
 import { CliError, ExitCode, messageOf } from './errors.js';
 import { createReporter, type GlobalOptions, type Reporter, renderError } from './ui/output.js';
@@ -47,6 +49,8 @@ const commands: Array<(program: Command) => void> = [
   registerDemo,
   registerDev,
   registerEmulate,
+  registerStart,
+  registerOutbox,
 ];
 
 export function buildProgram(): Command {

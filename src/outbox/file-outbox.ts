@@ -359,7 +359,8 @@ export class FileOutbox implements Outbox {
     entry.lastError = result.error;
     this.#lastError = { message: result.error, at: now };
     if (result.retry && now - entry.at < this.#o.giveUpAfterMs) {
-      const delay = Math.max(backoffDelay(entry.attempts, this.#o.backoff, this.#o.random), result.retryAfterMs ?? 0);
+      // respond.io's Retry-After is honoured as given; without one, back off exponentially.
+      const delay = result.retryAfterMs ?? backoffDelay(entry.attempts, this.#o.backoff, this.#o.random);
       if (result.channelWide) this.#pausedUntil = Math.max(this.#pausedUntil, now + delay);
       if (!this.#running) return;
       queue.notBefore = now + delay;
@@ -382,9 +383,11 @@ export class FileOutbox implements Outbox {
 
   /** Delivery marks need no fsync: they reach the page cache at once, which survives `kill -9`. */
   #record(record: JournalRecord): void {
-    this.#journal?.append([record], false).catch((error) => {
+    try {
+      this.#journal?.appendNow(record);
+    } catch (error) {
       this.#lastError = { message: `journal: ${messageOf(error)}`, at: this.#o.now() };
-    });
+    }
     this.#maybeCompact();
   }
 

@@ -4,7 +4,7 @@
  * webhook intakes cost a handful of fsyncs. Compaction rewrites the live records into a new
  * file and renames it over the old one (atomic on POSIX), inside the same queue as appends.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BridgeEvent } from '../bridge/adapter.js';
@@ -56,6 +56,10 @@ export class Journal {
   #queue: Pending[] = [];
   #running = false;
   #compacting: (() => Promise<string>) | undefined;
+  /** Lines written by `appendNow` while a compaction runs, re-written into the new file. */
+  #carry: string[] | undefined;
+  /** True while the old file is closed and the new one not yet open. */
+  #swapping = false;
   /** Records written since the last compaction (or open). */
   records = 0;
 
@@ -77,6 +81,18 @@ export class Journal {
   append(records: readonly JournalRecord[], durable = true): Promise<void> {
     const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
     return this.appendText(text, records.length, durable);
+  }
+
+  /**
+   * Writes one record at once, synchronously, without fsync: it is in the page cache before
+   * this returns, so it survives `kill -9` (not a power cut). Used for delivery marks, where
+   * every millisecond between respond.io's answer and the mark is a window for a duplicate.
+   */
+  appendNow(record: JournalRecord): void {
+    const line = `${JSON.stringify(record)}\n`;
+    if (!this.#swapping) writeSync(this.#handle.fd, line);
+    this.#carry?.push(line);
+    this.records += 1;
   }
 
   /** Appends pre-serialised NDJSON lines (each ending in a newline). */
@@ -131,14 +147,23 @@ export class Journal {
     const make = this.#compacting;
     this.#compacting = undefined;
     if (!make) return;
+    this.#carry = [];
     const text = await make();
     const temp = `${this.path}.compact`;
     await writeFile(temp, text, { mode: 0o600, flush: true });
     await rename(temp, this.path);
     syncDir(this.dir);
-    await this.#handle.close();
-    this.#handle = await open(this.path, 'a', 0o600);
-    this.records = text ? text.split('\n').length - 1 : 0;
+    this.#swapping = true;
+    try {
+      await this.#handle.close();
+      this.#handle = await open(this.path, 'a', 0o600);
+    } finally {
+      this.#swapping = false;
+    }
+    const carried = this.#carry;
+    this.#carry = undefined;
+    if (carried.length > 0) await this.#writeAll(Buffer.from(carried.join(''), 'utf8'));
+    this.records = (text ? text.split('\n').length - 1 : 0) + carried.length;
   }
 
   /** Waits for queued appends, then closes the file. */

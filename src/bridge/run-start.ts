@@ -1,0 +1,120 @@
+/**
+ * `runStart`: the service behind `custom-channel start`. Loads the project's adapter and the
+ * channel credentials, starts the bridge with JSON logs, and shuts down gracefully on SIGTERM
+ * or SIGINT (stop accepting, finish in-flight requests and deliveries, keep the rest on disk).
+ */
+import { z } from 'zod';
+import { resolveConfig } from '../config/resolve.js';
+import { IdTypeSchema } from '../contract/ids.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { OutboxLockedError } from '../outbox/lock.js';
+import { loadAdapter, loadProject } from '../project.js';
+import { maskSecret } from '../secrets.js';
+import { startBridge } from './start.js';
+
+export interface StartFlags {
+  port?: string;
+  host?: string;
+  rateLimit?: string;
+  logLevel?: string;
+}
+
+const FlagsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  rateLimit: z.coerce.number().positive().max(1000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+});
+export type StartOptions = z.infer<typeof FlagsSchema>;
+
+/** Flags (with PORT/HOST from the environment as fallbacks) -> checked options. */
+export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = process.env): StartOptions {
+  const parsed = FlagsSchema.safeParse({
+    port: flags.port ?? env.PORT ?? '3000',
+    host: flags.host ?? env.HOST ?? '0.0.0.0',
+    rateLimit: flags.rateLimit ?? '20',
+    logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
+  }
+  return parsed.data;
+}
+
+export interface RunStartInput extends StartOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the process should stop (default: SIGTERM or SIGINT). */
+  stopSignal?: Promise<NodeJS.Signals>;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
+/** Runs the bridge until stopped; resolves with the exit code (0 after SIGTERM, 130 after SIGINT). */
+export async function runStart(input: RunStartInput): Promise<number> {
+  const project = loadProject(input.cwd, input.env);
+  const config = await resolveConfig({ cwd: input.cwd, env: input.env });
+  const { channelId, token, webhookUrl } = config.values;
+  if (!channelId || !token) {
+    throw new CliError('no respond.io channel configured: start needs the Channel ID and API Token', {
+      hint: 'set RESPONDIO_CHANNEL_ID and RESPONDIO_CHANNEL_TOKEN, or run `custom-channel config set channel-id …` and `… token …`',
+    });
+  }
+  // The project's manifest speaks for the ID type unless it was set explicitly.
+  const idType = IdTypeSchema.parse(
+    config.sources.idType && config.sources.idType !== 'default' ? config.values.idType : project.idType,
+  );
+  const adapter = await loadAdapter(project.adapterPath);
+  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    bridge = await startBridge({
+      adapter,
+      channel: { channelId, token, idType },
+      respondio: { webhookUrl: webhookUrl ?? 'https://webhook.respond.io/custom/channel/webhook/' },
+      env: project.env,
+      stateDir: project.stateDir,
+      host: input.host,
+      port: input.port,
+      rateLimitPerSecond: input.rateLimit,
+      logger: { level: input.logLevel },
+    });
+  } catch (error) {
+    if (error instanceof OutboxLockedError) {
+      throw new CliError(`another bridge (pid ${error.pid}) is using this project's outbox`, {
+        hint: "stop it first: one process delivers a channel's events",
+      });
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`port ${input.port} is in use`, { hint: 'pass --port <free port> (0 picks one)' });
+    }
+    throw error;
+  }
+  bridge.app.log.info(
+    {
+      url: bridge.url,
+      adapter: adapter.name,
+      channelId,
+      token: maskSecret(token),
+      webhookUrl,
+      outbox: bridge.outbox.stats(),
+    },
+    'bridge listening',
+  );
+  const signal = await (input.stopSignal ?? waitForSignal());
+  bridge.app.log.info({ signal, outbox: bridge.outbox.stats() }, 'shutting down');
+  // A second signal while shutting down means "now": the journal already holds every accepted event.
+  const force = () => process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.failure);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await bridge.close();
+  process.removeListener('SIGINT', force);
+  process.removeListener('SIGTERM', force);
+  return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.ok;
+}

@@ -1,0 +1,64 @@
+import { Argument, type Command, Option } from 'commander';
+import { contextOf } from '../cli.js';
+import { usageError } from '../errors.js';
+import type { OutboxAction } from '../outbox/run-outbox.js';
+import type { OutboxEntry } from '../outbox/types.js';
+
+interface OutboxFlags {
+  dead?: boolean;
+  pending?: boolean;
+}
+
+function describe(entry: OutboxEntry): string {
+  const { event, contactId } = entry.item;
+  const what = event.type === 'message_status' ? `status ${event.status.value}` : `${event.type} ${event.message.type}`;
+  const when = new Date(entry.enqueuedAt).toISOString();
+  const why = entry.reason ?? entry.lastError;
+  return `${entry.id}  ${when}  ${contactId}  ${what}  mId ${event.mId}${why ? `\n    ${why}` : ''}`;
+}
+
+export function registerOutbox(program: Command): void {
+  program
+    .command('outbox')
+    .description("show the bridge's undelivered events and dead letters; retry or purge them")
+    .addArgument(new Argument('[action]', 'list, retry or purge').choices(['list', 'retry', 'purge']).default('list'))
+    .argument('[id]', 'retry: the dead letter to retry (all when omitted)')
+    .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
+    .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
+    .addHelpText(
+      'after',
+      `
+Works on .custom-channel/outbox of the project in the current folder. Listing is safe while the
+bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
+next \`custom-channel start\` (or dev).
+
+Examples:
+  $ custom-channel outbox
+  $ custom-channel outbox list --dead --json
+  $ custom-channel outbox retry              # every dead letter
+  $ custom-channel outbox retry mb1x2y-3f
+  $ custom-channel outbox purge --dead`,
+    )
+    .action(async (action: OutboxAction, id: string | undefined, flags: OutboxFlags, command: Command) => {
+      const { reporter } = contextOf(command);
+      if (id !== undefined && action !== 'retry')
+        throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
+      const { runOutbox } = await import('../outbox/run-outbox.js');
+      const report = await runOutbox({ cwd: process.cwd(), action, id, dead: flags.dead, pending: flags.pending });
+      reporter.emit(report);
+      if (report.action === 'retry') {
+        reporter.success(`${report.count} dead letter(s) moved back to pending`);
+        return;
+      }
+      if (report.action === 'purge') {
+        reporter.success(`${report.count} ${flags.pending ? 'pending event(s)' : 'dead letter(s)'} purged`);
+        return;
+      }
+      if (report.pending) {
+        reporter.info(`pending: ${report.pending.length}`);
+        for (const entry of report.pending) reporter.info(`  ${describe(entry)}`);
+      }
+      reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
+      for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+    });
+}

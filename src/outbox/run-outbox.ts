@@ -1,0 +1,72 @@
+/**
+ * `runOutbox`: the service behind `custom-channel outbox`, on a project's
+ * `.custom-channel/outbox`. Listing works while the bridge runs (read-only); retry and purge
+ * need the outbox to themselves, so they refuse while a bridge holds it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from '../errors.js';
+import { loadProject } from '../project.js';
+import { openFileOutbox } from './file-outbox.js';
+import { OutboxLockedError } from './lock.js';
+import type { OutboxEntry } from './types.js';
+
+export type OutboxAction = 'list' | 'retry' | 'purge';
+
+export interface RunOutboxInput {
+  cwd: string;
+  action: OutboxAction;
+  /** retry: one dead letter's id (all dead letters when omitted). */
+  id?: string;
+  /** list: only dead letters. */
+  dead?: boolean;
+  /** purge: pending events instead of dead letters. */
+  pending?: boolean;
+}
+
+export interface OutboxReport {
+  dir: string;
+  action: OutboxAction;
+  pending?: OutboxEntry[];
+  dead?: OutboxEntry[];
+  /** retry/purge: how many events moved or were dropped. */
+  count?: number;
+}
+
+export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
+  const project = loadProject(input.cwd);
+  const dir = join(project.stateDir, 'outbox');
+  if (input.action === 'list') {
+    if (!existsSync(dir)) return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
+    const outbox = await openFileOutbox({ dir, readOnly: true });
+    return {
+      dir,
+      action: 'list',
+      pending: input.dead ? undefined : await outbox.list('pending'),
+      dead: await outbox.list('dead'),
+    };
+  }
+  let outbox: Awaited<ReturnType<typeof openFileOutbox>>;
+  try {
+    outbox = await openFileOutbox({ dir });
+  } catch (error) {
+    if (error instanceof OutboxLockedError) {
+      throw new CliError(`the bridge (pid ${error.pid}) is using this outbox`, {
+        hint: `stop it first, then run \`custom-channel outbox ${input.action}\` again`,
+      });
+    }
+    throw error;
+  }
+  try {
+    if (input.action === 'retry') {
+      const count = await outbox.retry(input.id);
+      if (input.id && count === 0) {
+        throw new CliError(`no dead letter with id ${input.id}`, { hint: 'see `custom-channel outbox list --dead`' });
+      }
+      return { dir, action: 'retry', count };
+    }
+    return { dir, action: 'purge', count: await outbox.purge(input.pending ? 'pending' : 'dead') };
+  } finally {
+    await outbox.close();
+  }
+}
