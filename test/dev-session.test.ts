@@ -137,4 +137,34 @@ describe('dev session (stand-in bridge)', () => {
       },
     });
   });
+
+  it('shows the local banner when no tunnel opens in time, then the public one', async () => {
+    const project = await createDevProject({ template: 'none' });
+    const events: DevEvent[] = [];
+    let release: (() => void) | undefined;
+    session = await startDev({
+      ...parseDevFlags({ port: '0' }),
+      cwd: project.root,
+      env: {},
+      userConfigDir: project.root,
+      services: fakeServices([]),
+      localBannerAfterMs: 50,
+      tunnelOpener: () =>
+        new Promise((resolve) => {
+          release = () => resolve({ url: 'http://127.0.0.1:9', close: async () => {} });
+        }),
+      onEvent: (event) => events.push(event),
+    });
+    const until = Date.now() + 5_000;
+    while (!events.some((e) => e.type === 'banner') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(events.find((e) => e.type === 'banner')).toMatchObject({
+      banner: { localOnly: true, apiBaseUrl: session.bridgeUrl },
+    });
+    release?.();
+    while (events.filter((e) => e.type === 'banner').length < 2 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(events.filter((e) => e.type === 'banner').at(-1)).toMatchObject({
+      banner: { localOnly: false, apiBaseUrl: 'http://127.0.0.1:9' },
+    });
+  });
 });

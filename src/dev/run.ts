@@ -74,12 +74,14 @@ export function renderDevEvent(event: DevEvent, reporter: Reporter): void {
  * @example process.exitCode = await runDev({ ...parseDevFlags(flags), cwd, env }, reporter)
  */
 export async function runDev(options: Omit<DevOptions, 'onEvent'>, reporter: Reporter): Promise<number> {
-  const { startDev } = await import('./session.js');
-  const session = await startDev({ ...options, onEvent: (event) => renderDevEvent(event, reporter) });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen before starting: a Ctrl-C during start-up still closes what has started.
+  const stop = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  const { startDev } = await import('./session.js');
+  const session = await startDev({ ...options, onEvent: (event) => renderDevEvent(event, reporter) });
+  const signal = await stop;
   // A second Ctrl-C means now.
   process.once('SIGINT', () => process.exit(ExitCode.interrupted));
   const started = Date.now();

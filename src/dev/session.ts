@@ -27,6 +27,8 @@ export interface DevOptions extends DevCliOptions {
   tunnelOpener?: TunnelOpener;
   /** Replaces the bridge/emulator/provider starters (tests). */
   services?: DevServices;
+  /** How long to wait for the first tunnel before showing the local-only banner (default 4 s). */
+  localBannerAfterMs?: number;
 }
 
 export interface DevSession {
@@ -43,6 +45,9 @@ export interface DevSession {
   /** Idempotent: tunnel first (its sockets hold the bridge open), then bridge, provider, emulator. */
   close(): Promise<void>;
 }
+
+/** How long to wait for the first tunnel before showing the local-only banner. */
+const LOCAL_BANNER_AFTER_MS = 4_000;
 
 /** Hosts the tunnel client can dial for a bridge bound to `host`. */
 function dialHost(host: string): string {
@@ -155,8 +160,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       tunnel: options.tunnel.kind,
     });
 
+    let bannerShown = false;
+    const showBanner = () => {
+      bannerShown = true;
+      emit({ type: 'banner', banner: makeBanner() });
+    };
     let supervisor: TunnelSupervisor | undefined;
-    if (options.tunnel.kind === 'none') emit({ type: 'banner', banner: makeBanner() });
+    if (options.tunnel.kind === 'none') showBanner();
     else {
       const choice = options.tunnel;
       const opener =
@@ -174,8 +184,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         emit({ type: 'tunnel', event });
         if (event.type === 'open') publicUrl = event.url;
         if (event.type === 'down') publicUrl = undefined;
-        if (event.type === 'open' && event.changed) emit({ type: 'banner', banner: makeBanner() });
+        if (event.type === 'open' && event.changed) showBanner();
       });
+      // No tunnel yet (offline, tunnel server down): show the local URLs meanwhile; the public
+      // banner follows when a tunnel opens.
+      const fallback = setTimeout(() => {
+        if (!bannerShown) showBanner();
+      }, options.localBannerAfterMs ?? LOCAL_BANNER_AFTER_MS);
+      fallback.unref();
+      cleanups.push(() => clearTimeout(fallback));
       // Closed first: open tunnel sockets keep the bridge's server from closing.
       cleanups.push(() => supervisor?.close());
     }
