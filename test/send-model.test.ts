@@ -45,7 +45,7 @@ describe('status analysis', () => {
     const a = analyzeStatuses([s('sent', 'response'), s('read'), s('delivered')], [...expectRead]);
     expect(a.ok).toBe(true);
     expect(a.outOfOrder).toBe(true);
-    expect(describeAnalysis(a)).toContain('out of order (accepted): arrived sent -> read -> delivered');
+    expect(describeAnalysis(a)).toContain('out of order (accepted): the provider reported read -> delivered');
   });
 
   it('names missing statuses', () => {

@@ -91,9 +91,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const steps: DemoStep[] = [];
   try {
     options.onStage?.(`scaffolding the generic-http template into ${folder}`);
-    await scaffoldDemoProject(folder);
+    const project = await scaffoldDemoProject(folder);
     options.onStage?.('starting the respond.io emulator, the bridge and the mock provider');
-    const stack = await startLocalStack({ cwd: folder, env: {}, inMemory: true });
+    const stack = await startLocalStack({ cwd: project, env: {} });
     try {
       const supported = buildDemoMessages().filter(({ message }) =>
         stack.capabilities.messageTypes.includes(message.type),

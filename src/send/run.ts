@@ -133,8 +133,11 @@ function finish(
 ): SendReport {
   const { analysis } = timeline;
   let summary: string;
-  if (analysis.ok) summary = `${analysis.expected.join(', ')}: all arrived in ${formatDuration(timeline.totalMs)}`;
-  else if (analysis.unexpected.length > 0) summary = `failed: ${analysis.failedReason ?? 'no reason given'}`;
+  if (analysis.ok && analysis.failedReason !== undefined) {
+    summary = `failed as expected in ${formatDuration(timeline.totalMs)}: ${analysis.failedReason}`;
+  } else if (analysis.ok) {
+    summary = `${analysis.expected.join(', ')}: all arrived in ${formatDuration(timeline.totalMs)}`;
+  } else if (analysis.unexpected.length > 0) summary = `failed: ${analysis.failedReason ?? 'no reason given'}`;
   else summary = `missing ${analysis.missing.join(', ')} after ${formatDuration(info.timeoutMs)}`;
   return { ...timeline, ...info, direction: 'outbound', ok: analysis.ok, summary };
 }

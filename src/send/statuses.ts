@@ -21,6 +21,8 @@ export interface StatusAnalysis {
   expected: StatusValue[];
   /** Values in the order they arrived. */
   received: StatusValue[];
+  /** The provider's receipts in arrival order (the `/message` answer's "sent" left out). */
+  order: StatusValue[];
   missing: StatusValue[];
   /** Arrival order differs from sent < delivered < read (accepted, reported). */
   outOfOrder: boolean;
@@ -97,6 +99,7 @@ export function analyzeStatuses(
     ok: missing.length === 0 && unexpected.length === 0,
     expected: [...expected],
     received,
+    order: callbackOrder(history),
     missing,
     outOfOrder,
     duplicates: [...duplicates],
@@ -104,6 +107,11 @@ export function analyzeStatuses(
     unexpected,
     failedReason: failed?.message,
   };
+}
+
+function callbackOrder(history: readonly StatusObservation[]): StatusValue[] {
+  const callbacks = history.filter((s) => s.source === 'callback').map((s) => s.value);
+  return callbacks.length > 0 ? callbacks : history.map((s) => s.value);
 }
 
 /** One line per finding, for the human report. */
@@ -115,7 +123,7 @@ export function describeAnalysis(analysis: StatusAnalysis): string[] {
   } else if (analysis.failedReason !== undefined) {
     lines.push(`failed with reason: ${analysis.failedReason}`);
   }
-  if (analysis.outOfOrder) lines.push(`out of order (accepted): arrived ${analysis.received.join(' -> ')}`);
+  if (analysis.outOfOrder) lines.push(`out of order (accepted): the provider reported ${analysis.order.join(' -> ')}`);
   if (analysis.duplicates.length) lines.push(`duplicates: ${analysis.duplicates.join(', ')} reported more than once`);
   for (const regression of analysis.regressions) lines.push(`regression: ${regression}`);
   return lines;

@@ -131,15 +131,17 @@ async function send(
   }
 }
 
+/** What the cases of one run share: mIds already answered, and events already attributed. */
+interface RunState {
+  knownMIds: Set<string>;
+  claimed: Set<ObservedEvent>;
+}
+
 /**
- * Runs one case against the target.
- * @example await runCase(buildBuiltinCases()[0], { target, token, placeholders })
+ * Sends one case and returns a function that waits for its events and gives the result;
+ * the caller decides how much to overlap the waiting.
  */
-export async function runCase(
-  testCase: SimulateCase,
-  options: EngineOptions,
-  knownMIds: Set<string> = new Set(),
-): Promise<CaseResult> {
+async function sendCase(testCase: SimulateCase, options: EngineOptions, state: RunState) {
   const body = applyPlaceholders(applyOverrides(testCase.body, options.overrides ?? []), options.placeholders);
   const raw = bodyText(body);
   const headers: Record<string, string> = {
@@ -163,46 +165,72 @@ export async function runCase(
     options.fetch ?? fetch,
   );
   const checks = checkResponse(testCase.expect, response, { leg: testCase.leg, timeLimitMs });
+  const mId = (response.body as { mId?: unknown } | undefined)?.mId;
+  const exact = testCase.leg === 'respondio' && typeof mId === 'string' && response.status === 200;
+  if (typeof mId === 'string') state.knownMIds.add(mId);
 
-  let events: ObservedEvent[] | undefined;
-  const expected = testCase.expect.eventTypes;
-  if (options.observer && expected) {
-    const mId = (response.body as { mId?: unknown } | undefined)?.mId;
-    const filter =
-      testCase.leg === 'respondio' && typeof mId === 'string' && response.status === 200
+  return async (): Promise<CaseResult> => {
+    let events: ObservedEvent[] | undefined;
+    const expected = testCase.expect.eventTypes;
+    if (options.observer && expected) {
+      const filter = exact
         ? (e: ObservedEvent) => e.mId === mId
-        : // Receipts for earlier cases' messages keep arriving; they are not this case's events.
-          (e: ObservedEvent) => !(e.type === 'message_status' && knownMIds.has(e.mId));
-    if (typeof mId === 'string') knownMIds.add(mId);
-    const sent = !response.error && response.status < 300;
-    events = await options.observer.collect({
-      since,
-      filter,
-      done: (seen) => expected.every((t) => seen.some((e) => e.type === t)),
-      waitMs: sent && expected.length > 0 ? (options.eventWaitMs ?? 3000) : 0,
-    });
-    checks.push(checkEventsValid(events));
-    if (sent || expected.length === 0) checks.push(checkEventTypes(expected, events));
-  }
-  return {
-    name: testCase.name,
-    description: testCase.description,
-    ok: checks.every((c) => c.ok),
-    request: { method: testCase.method, url, headers: maskCaseHeaders(headers, testCase.headers), body },
-    response,
-    events,
-    checks,
+        : // Receipts for other cases' messages keep arriving; they are not this case's events.
+          (e: ObservedEvent) => !state.claimed.has(e) && !(e.type === 'message_status' && state.knownMIds.has(e.mId));
+      const sent = !response.error && response.status < 300;
+      events = await options.observer.collect({
+        since,
+        filter,
+        done: (seen) => expected.every((t) => seen.some((e) => e.type === t)),
+        waitMs: sent && expected.length > 0 ? (options.eventWaitMs ?? 3000) : 0,
+      });
+      for (const event of events) {
+        state.claimed.add(event);
+        if (event.type === 'message_status') state.knownMIds.add(event.mId);
+      }
+      checks.push(checkEventsValid(events));
+      if (sent || expected.length === 0) checks.push(checkEventTypes(expected, events));
+    }
+    return {
+      name: testCase.name,
+      description: testCase.description,
+      ok: checks.every((c) => c.ok),
+      request: { method: testCase.method, url, headers: maskCaseHeaders(headers, testCase.headers), body },
+      response,
+      events,
+      checks,
+    };
   };
 }
 
-/** Runs cases one after another (events are attributed by order and mId). */
+/**
+ * Runs one case against the target.
+ * @example await runCase(buildBuiltinCases()[0], { target, token, placeholders })
+ */
+export async function runCase(testCase: SimulateCase, options: EngineOptions): Promise<CaseResult> {
+  const finish = await sendCase(testCase, options, { knownMIds: new Set(), claimed: new Set() });
+  return finish();
+}
+
+/**
+ * Runs cases in order. Respond.io messages are matched to their events by mId, so their waits
+ * overlap; every other case waits for all before it, so its events are its own. Results (and
+ * `onCase`) come in case order.
+ */
 export async function runCases(cases: readonly SimulateCase[], options: EngineOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  const knownMIds = new Set<string>();
+  const state: RunState = { knownMIds: new Set(), claimed: new Set() };
+  let reported: Promise<void> = Promise.resolve();
   for (const testCase of cases) {
-    const result = await runCase(testCase, options, knownMIds);
-    options.onCase?.(result);
-    results.push(result);
+    const overlaps = testCase.leg === 'respondio' && testCase.expect.status === 200;
+    if (!overlaps) await reported;
+    const finishing = (await sendCase(testCase, options, state))();
+    reported = reported.then(async () => {
+      const result = await finishing;
+      options.onCase?.(result);
+      results.push(result);
+    });
   }
+  await reported;
   return results;
 }

@@ -20,6 +20,7 @@ export interface StatusView {
   value: string;
   at: number;
   message?: string;
+  source?: 'response' | 'callback';
 }
 export interface CheckView {
   name: string;
@@ -56,7 +57,11 @@ export function renderHop(hop: HopView, style: ChalkInstance): string {
 /** `sent (+15 ms) → delivered (+120 ms) → read (+240 ms)`; failures in red with their reason. */
 export function renderStatusFlow(statuses: readonly StatusView[], startedAt: number, style: ChalkInstance): string {
   if (statuses.length === 0) return style.dim('no status yet');
+  // respond.io marks a message sent when /message answers; the provider's own "sent" receipt
+  // that follows is the same fact, so the flow shows it once.
+  const answered = statuses.some((s) => s.source === 'response' && s.value === 'sent');
   return statuses
+    .filter((s) => !(answered && s.source === 'callback' && s.value === 'sent'))
     .map((s) => {
       const at = style.dim(`(+${ms(Math.max(0, s.at - startedAt))})`);
       if (s.value === 'failed') return `${style.red('failed')}${s.message ? style.red(`: ${s.message}`) : ''} ${at}`;

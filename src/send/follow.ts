@@ -1,0 +1,215 @@
+/**
+ * Following one message through the local stack: respond.io (the emulator) sends it, the
+ * bridge hands it to the provider, the provider's callbacks come back as `message_status`
+ * events; or the contact writes and the message is followed into respond.io.
+ */
+import type { StatusValue } from '../contract/constants.js';
+import type { Message } from '../contract/messages.js';
+import type { WebhookEvent } from '../contract/webhook.js';
+import type { EmulatorEvent } from '../emulator/types.js';
+import type { Exchange } from '../exchange.js';
+import type { LocalStack } from './stack.js';
+import { analyzeStatuses, type StatusAnalysis, type StatusObservation } from './statuses.js';
+import { buildHop, exchangeMentions, type Hop, type Timeline } from './timeline.js';
+
+export interface FollowOutboundInput {
+  to: string;
+  message: Message;
+  expect: StatusValue[];
+  timeoutMs: number;
+  /** After the expected statuses arrived, keep listening this long for duplicates (default 150 ms). */
+  settleMs?: number;
+  onHop?(hop: Hop): void;
+}
+
+export interface FollowInboundInput {
+  from: string;
+  text: string;
+  timeoutMs: number;
+  onHop?(hop: Hop): void;
+}
+
+/** The webhook body an emulator event carried, parsed. */
+export function webhookBodyOf(event: EmulatorEvent): { contactId?: string; events?: WebhookEvent[] } | undefined {
+  if (event.type !== 'webhook.accepted' && event.type !== 'webhook.rejected') return undefined;
+  const body = event.exchange.requestBody;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  return body as { contactId?: string; events?: WebhookEvent[] };
+}
+
+/** Streams the hops of exchanges that mention `id` (once known), in arrival order. */
+function hopStream(stack: LocalStack, t0: number, onHop?: (hop: Hop) => void) {
+  const start = stack.exchanges.length;
+  const emitted = new Set<number>();
+  let id: string | undefined;
+  const flush = () => {
+    if (id === undefined) return;
+    // A /message exchange is recorded when it ends, after the provider call made inside it.
+    const fresh = stack.exchanges.slice(start).sort((a, b) => a.time - b.time || a.id - b.id);
+    for (const exchange of fresh) {
+      if (emitted.has(exchange.id) || !exchangeMentions(exchange, id)) continue;
+      emitted.add(exchange.id);
+      onHop?.(buildHop(exchange, t0));
+    }
+  };
+  const unsubscribe = stack.feed.subscribe(() => queueMicrotask(flush));
+  return {
+    follow(value: string) {
+      id = value;
+      flush();
+    },
+    stop(): Hop[] {
+      flush();
+      unsubscribe();
+      return stack.exchanges
+        .slice(start)
+        .filter((e: Exchange) => emitted.has(e.id))
+        .map((e) => buildHop(e, t0));
+    },
+  };
+}
+
+/** Resolves when `ready()` holds (checked on every emulator event) or after `ms`. */
+function waitUntil(stack: LocalStack, ready: () => boolean, ms: number): Promise<void> {
+  if (ready() || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const unsubscribe = stack.emulator.subscribe(() => {
+      if (ready()) done();
+    });
+  });
+}
+
+/**
+ * respond.io sends `message` to `to`; resolves with the timeline once the expected statuses
+ * arrived (plus a short settle for duplicates), a failure ended the flow, or `timeoutMs` passed.
+ */
+export async function followOutbound(stack: LocalStack, input: FollowOutboundInput): Promise<Timeline> {
+  const startedAt = Date.now();
+  const deadline = performance.now() + input.timeoutMs;
+  const hops = hopStream(stack, startedAt, input.onHop);
+  // Receipts may reach respond.io before sendMessage resolves: collect them all, filter by mId later.
+  const receipts: Array<{ mId: string; status: StatusObservation }> = [];
+  const unsubscribe = stack.emulator.subscribe((event: EmulatorEvent) => {
+    if (event.type !== 'webhook.accepted') return;
+    for (const e of webhookBodyOf(event)?.events ?? []) {
+      if (e?.type !== 'message_status') continue;
+      const value = e.status.value as StatusValue;
+      receipts.push({ mId: e.mId, status: { value, at: event.time, message: e.status.message, source: 'callback' } });
+    }
+  });
+  try {
+    const record = await stack.emulator.sendMessage({ contactId: input.to, message: input.message });
+    const mId = record.mId ?? undefined;
+    if (mId) hops.follow(mId);
+    const first = record.statuses.find((s) => s.source === 'emulator' && s.value !== 'pending');
+    const statuses = (): StatusObservation[] => [
+      ...(first
+        ? [
+            {
+              value: first.value as StatusValue,
+              at: first.timestamp,
+              message: first.message,
+              source: 'response' as const,
+            },
+          ]
+        : []),
+      ...receipts.filter((r) => r.mId === mId).map((r) => r.status),
+    ];
+    const finished = () => {
+      const history = statuses();
+      return analyzeStatuses(history, input.expect).ok || history.some((s) => s.value === 'failed');
+    };
+    if (mId) {
+      await waitUntil(stack, finished, deadline - performance.now());
+      if (finished()) {
+        await waitUntil(stack, () => false, Math.min(input.settleMs ?? 150, deadline - performance.now()));
+      }
+    }
+    const history = statuses();
+    const last = history.at(-1)?.at ?? Date.now();
+    const allHops = hops.stop();
+    return {
+      startedAt,
+      mId,
+      hops: allHops,
+      statuses: history,
+      analysis: withProviderLeg(analyzeStatuses(history, input.expect), allHops),
+      totalMs: last - startedAt,
+    };
+  } finally {
+    unsubscribe();
+    hops.stop();
+  }
+}
+
+/**
+ * Adds what only the provider leg shows: statuses the provider reported more than once (the
+ * bridge may forward a duplicate once, so respond.io alone would not tell).
+ */
+function withProviderLeg(analysis: StatusAnalysis, hops: readonly Hop[]): StatusAnalysis {
+  const counts = new Map<string, number>();
+  for (const hop of hops) {
+    if (hop.from !== 'provider' || !hop.label.startsWith('status ')) continue;
+    const value = hop.label.slice('status '.length);
+    counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  const duplicates = new Set(analysis.duplicates);
+  for (const [value, count] of counts) if (count > 1) duplicates.add(value as StatusValue);
+  return { ...analysis, duplicates: [...duplicates] };
+}
+
+/** The contact writes `text` through the provider; resolves once respond.io stored it, or at the timeout. */
+export async function followInbound(stack: LocalStack, input: FollowInboundInput): Promise<Timeline> {
+  const provider = stack.provider;
+  if (!provider) {
+    stack.setScenario(input.from, 'read'); // throws the "no stand-in" error
+  }
+  const startedAt = Date.now();
+  const hops = hopStream(stack, startedAt, input.onHop);
+  let arrivedAt: number | undefined;
+  let mId: string | undefined;
+  const unsubscribe = stack.emulator.subscribe((event: EmulatorEvent) => {
+    if (event.type !== 'message.inbound' || arrivedAt !== undefined) return;
+    const { record } = event;
+    if (record.contactId !== input.from) return;
+    if (record.message.type === 'text' && record.message.text !== input.text) return;
+    arrivedAt = event.time;
+    mId = record.mId ?? undefined;
+    if (mId) hops.follow(mId);
+  });
+  try {
+    const { messageId } = await (provider as NonNullable<typeof provider>).injectInbound({
+      from: input.from,
+      text: input.text,
+    });
+    hops.follow(mId ?? messageId);
+    await waitUntil(stack, () => arrivedAt !== undefined, input.timeoutMs);
+    if (mId) hops.follow(mId);
+    const analysis: StatusAnalysis = {
+      ...analyzeStatuses([], []),
+      ok: arrivedAt !== undefined,
+    };
+    return {
+      startedAt,
+      mId: mId ?? messageId,
+      hops: hops.stop(),
+      statuses: [],
+      analysis,
+      totalMs: (arrivedAt ?? Date.now()) - startedAt,
+    };
+  } finally {
+    unsubscribe();
+  }
+}
