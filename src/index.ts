@@ -13,6 +13,7 @@ export * from './emulator/index.js';
 export { CliError, ExitCode } from './errors.js';
 export * from './exchange.js';
 export * from './fixtures.js';
+export { buildInspector, type InspectorHandle, type InspectorOptions, startInspector } from './inspector/index.js';
 export * from './mock-provider/index.js';
 export { findProjectRoot, loadAdapter, loadProject, type Project, readEnvFile, STATE_DIR } from './project.js';
 export {
