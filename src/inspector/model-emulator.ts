@@ -74,6 +74,7 @@ export function applyEmulatorEvent(builder: ViewBuilder, seq: number, event: Emu
           text: why,
           anomaly: true,
           exchanges: [],
+          mId: event.mId ?? event.anomaly.mId,
         });
       return;
     }

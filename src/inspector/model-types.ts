@@ -39,6 +39,8 @@ export interface Note {
   text: string;
   anomaly: boolean;
   exchanges: number[];
+  /** The mId the note is about (an orphan status), so the request that carried it joins the note. */
+  mId?: string;
 }
 
 export interface Conversation {

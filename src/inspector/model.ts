@@ -182,6 +182,13 @@ export class ViewBuilder {
       }
       if (hits.length > 0) continue;
       const contactId = exchange.contactId;
+      const about = contactId
+        ? this.conversations.get(contactId)?.notes.find((n) => n.mId && strings.has(n.mId))
+        : undefined;
+      if (about) {
+        about.exchanges.push(seq);
+        continue;
+      }
       this.note(contactId && this.conversations.has(contactId) ? contactId : undefined, {
         time: exchange.time,
         text: `${exchange.method} ${exchange.url} -> ${exchange.status || 'no answer'}`,
