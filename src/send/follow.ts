@@ -7,6 +7,7 @@ import type { StatusValue } from '../contract/constants.js';
 import type { Message } from '../contract/messages.js';
 import type { WebhookEvent } from '../contract/webhook.js';
 import type { EmulatorEvent } from '../emulator/types.js';
+import { CliError, messageOf } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { LocalStack } from './stack.js';
 import { analyzeStatuses, type StatusAnalysis, type StatusObservation } from './statuses.js';
@@ -52,8 +53,17 @@ function hopStream(stack: LocalStack, t0: number, onHop?: (hop: Hop) => void) {
     if (id === undefined) return;
     // A /message exchange is recorded when it ends, after the provider call made inside it.
     const fresh = stack.exchanges.slice(start).sort((a, b) => a.time - b.time || a.id - b.id);
+    // Provider calls made while our /message was being answered belong to it, even when the
+    // provider's own ID differs from the mId (Telegram: `chat:message_id`).
+    const calls = fresh.filter(
+      (e) => e.leg === 'respondio' && e.direction === 'in' && exchangeMentions(e, id as string),
+    );
+    const within = (e: Exchange) =>
+      e.leg === 'provider' &&
+      e.direction === 'out' &&
+      calls.some((c) => e.contactId === c.contactId && e.time >= c.time && e.time <= c.time + c.latencyMs + 1);
     for (const exchange of fresh) {
-      if (emitted.has(exchange.id) || !exchangeMentions(exchange, id)) continue;
+      if (emitted.has(exchange.id) || !(exchangeMentions(exchange, id) || within(exchange))) continue;
       emitted.add(exchange.id);
       onHop?.(buildHop(exchange, t0));
     }
@@ -110,7 +120,15 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
     }
   });
   try {
-    const record = await stack.emulator.sendMessage({ contactId: input.to, message: input.message });
+    let record: Awaited<ReturnType<LocalStack['emulator']['sendMessage']>>;
+    try {
+      record = await stack.emulator.sendMessage({ contactId: input.to, message: input.message });
+    } catch (error) {
+      // respond.io refuses before anything is sent (e.g. a contactId that does not fit the ID type).
+      throw new CliError(`respond.io (the emulator) refused to send: ${messageOf(error)}`, {
+        hint: `check --to against the channel's ID type (${stack.channel.idType})`,
+      });
+    }
     const mId = record.mId ?? undefined;
     if (mId) hops.follow(mId);
     const first = record.statuses.find((s) => s.source === 'emulator' && s.value !== 'pending');

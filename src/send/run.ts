@@ -83,6 +83,14 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
           : `inbound message did not reach respond.io within ${formatDuration(timeoutMs)}`,
       };
     }
+    if (stack.channel.idType === 'custom' && !stack.emulator.listContacts().some((c) => c.contactId === to)) {
+      // respond.io rule: on a Custom ID channel the business cannot send the first message.
+      options.onStart?.(`${to} writes first (on a Custom ID channel respond.io cannot start the conversation)`);
+      const hello = await followInbound(stack, { from: to, text: 'Hi', timeoutMs, onHop: options.onHop });
+      if (!hello.analysis.ok) {
+        throw new CliError(`the contact's first message did not reach respond.io within ${formatDuration(timeoutMs)}`);
+      }
+    }
     const expect = options.expect ?? DEFAULT_EXPECT.filter((s) => stack.capabilities.statuses.includes(s));
     const scenario = options.scenario;
     if (scenario) stack.setScenario(to, scenario);

@@ -7,7 +7,13 @@
 import { resolveConfig } from '../config/resolve.js';
 import { usageError } from '../errors.js';
 import { findProjectRoot } from '../project.js';
-import { buildBuiltinCases, loadProjectCases, type SimulateCase, selectCases } from './cases.js';
+import {
+  adaptCasesToCapabilities,
+  buildBuiltinCases,
+  loadProjectCases,
+  type SimulateCase,
+  selectCases,
+} from './cases.js';
 import { type CaseResult, runCases } from './engine.js';
 import { buildPlaceholderValues, parseOverride } from './placeholders.js';
 
@@ -103,7 +109,7 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
   const { startLocalStack } = await import('../send/stack.js');
   const stack = await startLocalStack({ cwd, env: options.env });
   try {
-    const all = listSimulateCases(stack.project.root);
+    const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);
     const cases = wanted.length === 0 ? all : selectCases(all, wanted);
     const results = await runCases(cases, {
       target: stack.bridgeUrl,
