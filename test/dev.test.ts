@@ -147,7 +147,8 @@ describe('dev without a tunnel', () => {
     const pid = dev.child.pid as number;
     const stoppedAt = Date.now();
     dev.child.kill('SIGINT');
-    expect(await dev.exited).toBe(130);
+    const code = await dev.exited;
+    expect(code).toBe(130);
     expect(Date.now() - stoppedAt).toBeLessThan(2_000);
     expect(() => process.kill(pid, 0)).toThrow();
     expect(dev.events.at(-1)).toMatchObject({ type: 'stopped' });

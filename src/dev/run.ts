@@ -11,6 +11,8 @@ import type { DevOptions } from './session.js';
 
 /** Shutdown budget after Ctrl-C; the journal is on disk already, so a forced exit loses nothing. */
 const SHUTDOWN_DEADLINE_MS = 1_800;
+/** Signals this soon after the first are echoes (see `untilSignal`), not a second Ctrl-C. */
+const REPEAT_GRACE_MS = 500;
 
 function tunnelNotice(event: TunnelEvent): { text: string; level: 'info' | 'warn' | 'debug' } | undefined {
   switch (event.type) {
@@ -70,20 +72,40 @@ export function renderDevEvent(event: DevEvent, reporter: Reporter): void {
 }
 
 /**
+ * Starts the session and resolves on the first SIGINT/SIGTERM. The listeners stay installed
+ * for the life of the process: conf's exit hook (when-exit) re-raises the signal after its
+ * own `once` listener, and with no listener left that re-raised signal would kill us before
+ * the shutdown. A repeat within `REPEAT_GRACE_MS` is that echo; a later one is a user's
+ * second Ctrl-C and means "now".
+ */
+async function untilSignal<T>(start: () => Promise<T>): Promise<{ signal: NodeJS.Signals; started: T }> {
+  let first: number | undefined;
+  let wake!: (name: NodeJS.Signals) => void;
+  const stop = new Promise<NodeJS.Signals>((resolve) => {
+    wake = resolve;
+  });
+  const onSignal = (name: NodeJS.Signals) => {
+    if (first === undefined) {
+      first = Date.now();
+      wake(name);
+    } else if (Date.now() - first > REPEAT_GRACE_MS) process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Listening before start-up: a Ctrl-C meanwhile still closes what has started.
+  const started = await start();
+  return { signal: await stop, started };
+}
+
+/**
  * Runs dev until SIGINT or SIGTERM; resolves with the exit code (130).
  * @example process.exitCode = await runDev({ ...parseDevFlags(flags), cwd, env }, reporter)
  */
 export async function runDev(options: Omit<DevOptions, 'onEvent'>, reporter: Reporter): Promise<number> {
-  // Listen before starting: a Ctrl-C during start-up still closes what has started.
-  const stop = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+  const { signal, started: session } = await untilSignal(async () => {
+    const { startDev } = await import('./session.js');
+    return startDev({ ...options, onEvent: (event) => renderDevEvent(event, reporter) });
   });
-  const { startDev } = await import('./session.js');
-  const session = await startDev({ ...options, onEvent: (event) => renderDevEvent(event, reporter) });
-  const signal = await stop;
-  // A second Ctrl-C means now.
-  process.once('SIGINT', () => process.exit(ExitCode.interrupted));
   const started = Date.now();
   renderDevEvent({ type: 'stopping', signal }, reporter);
   const deadline = setTimeout(() => {
