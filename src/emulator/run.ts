@@ -121,7 +121,11 @@ export function readyObject(emulator: EmulatorHandle, showSecrets: boolean) {
   };
 }
 
-function printBanner(reporter: Reporter, ready: ReturnType<typeof readyObject>, showSecrets: boolean): void {
+function printBanner(
+  reporter: Reporter,
+  ready: ReturnType<typeof readyObject> & { inspectorUrl?: string },
+  showSecrets: boolean,
+): void {
   const { style } = reporter;
   const row = (label: string, value: string) => reporter.info(`  ${style.dim(label.padEnd(14))}${value}`);
   reporter.success(`respond.io emulator listening on ${ready.url}`);
@@ -138,6 +142,7 @@ function printBanner(reporter: Reporter, ready: ReturnType<typeof readyObject>, 
   );
   row('Developer API', `${ready.devApiUrl}  token ${ready.devApiToken}  channelId ${ready.channel.numericId}`);
   row('Inspection', `${ready.inspectionUrl}  (live events: ${ready.eventsUrl})`);
+  if (ready.inspectorUrl) row('Inspector', `${ready.inspectorUrl}  (conversations as a chat, live)`);
   reporter.info(style.dim('Ctrl-C stops.'));
 }
 
@@ -156,7 +161,16 @@ export async function runEmulate(input: EmulateInput, reporter: Reporter, cwd: s
     }
     throw error;
   }
-  const ready = readyObject(emulator, input.showSecrets);
+  // The inspector page: respond.io's side of every conversation as a chat, live (no bridge in process).
+  const { startInspector } = await import('../inspector/server.js');
+  const inspector = await startInspector({
+    emulator,
+    channelId: emulator.channel.channelId,
+    token: () => emulator.channel.token,
+    bridgeUrl: emulator.channel.apiBaseUrl,
+    historyFile: options.stateDir ? join(options.stateDir, 'inspector.ndjson') : undefined,
+  });
+  const ready = { ...readyObject(emulator, input.showSecrets), inspectorUrl: inspector.url };
   reporter.emit(ready);
   printBanner(reporter, ready, input.showSecrets);
   emulator.subscribe((event) => {
@@ -174,6 +188,7 @@ export async function runEmulate(input: EmulateInput, reporter: Reporter, cwd: s
   process.once('SIGINT', () => process.exit(code));
   const deadline = setTimeout(() => process.exit(code), SHUTDOWN_DEADLINE_MS);
   deadline.unref();
+  await inspector.close();
   await emulator.close();
   clearTimeout(deadline);
   reporter.emit({ type: 'stopped', signal });
