@@ -54,6 +54,24 @@ async function postMessage(base: string, text: string, token = TOKEN) {
   return { status: response.status, body: (await response.json()) as { mId?: string } };
 }
 
+/** The provider reports an inbound message (signed like the generic protocol). */
+function postInbound(base: string, messageId: string) {
+  const body = JSON.stringify({
+    kind: 'message',
+    messageId,
+    from: '+60123456789',
+    timestamp: Date.now(),
+    type: 'text',
+    text: `hello ${messageId}`,
+  });
+  const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  return fetch(`${base}/webhooks/provider`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-provider-signature': signature },
+    body,
+  });
+}
+
 const bannerUrl = (event: DevEventLine) => (event.banner as { apiBaseUrl: string }).apiBaseUrl;
 
 describe('dev with a tunnel', () => {
@@ -107,17 +125,29 @@ describe('dev with a tunnel', () => {
 });
 
 describe('dev without a tunnel', () => {
-  it('applies an adapter edit on the next request', async () => {
+  it('applies an adapter edit on the next request, keeping queued events', async () => {
     receiver = await startWebhookReceiver();
+    receiver.status = 503;
     const own = await createDevProject({ template: 'custom' });
+    await writeFile(join(own.root, '.env'), `PROVIDER_WEBHOOK_SECRET=${SECRET}\n`);
     dev = startDevProcess(['--port', '0', '--no-tunnel'], { cwd: own.root, env: channelEnv(receiver.url) });
     const banner = await dev.waitFor((e) => e.type === 'banner');
     const base = bannerUrl(banner);
     expect((banner.banner as { localOnly: boolean }).localOnly).toBe(true);
+    // An event waits in the outbox while respond.io is down.
+    expect((await postInbound(base, 'queued-1')).status).toBe(200);
     expect(await postMessage(base, 'which version?')).toEqual({ status: 200, body: { mId: 'version-v1' } });
+
     await own.writeAdapter('v2');
     expect(await postMessage(base, 'which version?')).toEqual({ status: 200, body: { mId: 'version-v2' } });
     expect(dev.events).toContainEqual(expect.objectContaining({ type: 'reload', ok: true, name: 'generic-test-v2' }));
+
+    receiver.status = 200;
+    const until = Date.now() + 15_000;
+    while (receiver.bodies.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.bodies.map((b) => (b.body as { events: Array<{ mId: string }> }).events[0].mId)).toEqual([
+      'queued-1',
+    ]);
   });
 
   it('stops on SIGINT within 2 s with exit 130, keeping undelivered events for the next run', async () => {
@@ -127,21 +157,7 @@ describe('dev without a tunnel', () => {
     const base = bannerUrl(await dev.waitFor((e) => e.type === 'banner'));
     const sent: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const body = JSON.stringify({
-        kind: 'message',
-        messageId: `in-${i}`,
-        from: '+60123456789',
-        timestamp: Date.now(),
-        type: 'text',
-        text: `hello ${i}`,
-      });
-      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-      const response = await fetch(`${base}/webhooks/provider`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-provider-signature': signature },
-        body,
-      });
-      expect(response.status).toBe(200);
+      expect((await postInbound(base, `in-${i}`)).status).toBe(200);
       sent.push(`in-${i}`);
     }
     const pid = dev.child.pid as number;
