@@ -34,7 +34,7 @@ export interface FileOutboxOptions {
   dir: string;
   /** Requests per window to respond.io (default 20, respond.io's limit for a Custom Channel). */
   rateLimitPerSecond?: number;
-  /** The rate window (default 1,020 ms: 1 s plus a guard against clock and network jitter). */
+  /** The rate window (default 1,005 ms: 1 s plus a guard for clock rounding; see rate-limiter.ts). */
   rateWindowMs?: number;
   /** Deliveries in flight at once, each to a different contact (default 4). */
   concurrency?: number;
@@ -110,7 +110,7 @@ export class FileOutbox implements Outbox {
     this.#o = {
       dir: options.dir,
       rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
-      rateWindowMs: options.rateWindowMs ?? 1020,
+      rateWindowMs: options.rateWindowMs ?? 1005,
       concurrency: options.concurrency ?? 4,
       backoff: options.backoff ?? {},
       maxEvents: options.maxEvents ?? 100_000,
@@ -314,7 +314,8 @@ export class FileOutbox implements Outbox {
       const now = this.#o.now();
       const wait = Math.max(this.#pausedUntil - now, this.#limiter.delay());
       if (wait > 0) {
-        this.#wake(wait);
+        // Infinity: every slot is in flight; the next answer pumps again.
+        if (Number.isFinite(wait)) this.#wake(wait);
         return;
       }
       const contactId = this.#ready.values().next().value as string;
@@ -322,12 +323,11 @@ export class FileOutbox implements Outbox {
       const queue = this.#state.contacts.get(contactId);
       const head = queue?.peek();
       if (!queue || !head || queue.busy || queue.notBefore > now) continue;
-      this.#limiter.take();
-      this.#dispatch(queue, head, this.#deliver);
+      this.#dispatch(queue, head, this.#deliver, this.#limiter.take());
     }
   }
 
-  #dispatch(queue: ContactQueue, entry: StoredEntry, deliver: Deliver): void {
+  #dispatch(queue: ContactQueue, entry: StoredEntry, deliver: Deliver, slot: number): void {
     queue.busy = true;
     entry.attempts += 1;
     const controller = new AbortController();
@@ -335,6 +335,7 @@ export class FileOutbox implements Outbox {
     const task = deliver(toEntry(entry), controller.signal)
       .catch((error): DeliveryResult => ({ ok: false, retry: true, error: messageOf(error) }))
       .then((result) => {
+        this.#limiter.complete(slot);
         this.#inFlight.delete(entry.id);
         queue.busy = false;
         this.#settle(queue, entry, result);
