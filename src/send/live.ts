@@ -109,7 +109,7 @@ export async function runLiveSend(options: LiveSendOptions): Promise<LiveSendRes
   };
   addHop({
     at: 0,
-    from: 'contact',
+    from: 'you',
     to: 'respond.io',
     label: `POST /contact/…/message (${options.message.type})`,
     status: sent.status,
@@ -141,12 +141,15 @@ export async function runLiveSend(options: LiveSendOptions): Promise<LiveSendRes
             source: i === 0 && s.value === 'sent' ? 'response' : 'callback',
           }),
         );
-      for (const status of fresh.slice(statuses.length)) {
+      for (const [i, status] of fresh.entries()) {
+        if (i < statuses.length) continue;
+        // The provider's own "sent" receipt repeats what /message's answer already said.
+        if (status.value === 'sent' && fresh.slice(0, i).some((s) => s.value === 'sent')) continue;
         addHop({
           at: status.at - startedAt,
           from: 'bridge',
           to: 'respond.io',
-          label: `status ${status.value}`,
+          label: `status ${status.value} (polled)`,
           status: 200,
           latencyMs: 0,
           ok: status.value !== 'failed',

@@ -6,7 +6,8 @@
 import type { Exchange } from '../exchange.js';
 import type { StatusAnalysis, StatusObservation } from './statuses.js';
 
-export type Party = 'respond.io' | 'bridge' | 'provider' | 'contact';
+/** `you`: the Developer API client (`send --live`). */
+export type Party = 'respond.io' | 'bridge' | 'provider' | 'contact' | 'you';
 
 export interface Hop {
   /** Milliseconds since the flow started. */
