@@ -23,6 +23,7 @@ import type {
 
 /** Events kept for `?since=` replay and `waitFor`; older ones are dropped. */
 const MAX_EVENTS = 10_000;
+const TRIM_CHUNK = 1000;
 
 export interface StoreSnapshot {
   nextContactId: number;
@@ -55,7 +56,8 @@ export class EmulatorStore {
   publish(event: NewEmulatorEvent): EmulatorEvent {
     const stamped = { ...event, seq: ++this.#seq, time: this.now() } as EmulatorEvent;
     this.#events.push(stamped);
-    if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
+    // Trimmed in chunks: dropping one at a time would copy the whole array on every event.
+    if (this.#events.length > MAX_EVENTS + TRIM_CHUNK) this.#events = this.#events.slice(-MAX_EVENTS);
     for (const listener of this.#listeners) {
       try {
         listener(stamped);
@@ -163,7 +165,7 @@ export class EmulatorStore {
     const { contactId } = body;
     body.events.forEach((event, i) => {
       const at = `events[${i}]`;
-      const own = warnings.filter((w) => w.path === at || w.path.startsWith(`${at}.`));
+      const own = warnings.length === 0 ? [] : warnings.filter((w) => w.path === at || w.path.startsWith(`${at}.`));
       const seconds = secondsAnomaly(event.timestamp, `${at}.timestamp`, this.now(), channelId, contactId, event.mId);
       if (event.type === 'message_status') {
         const anomalies = applyStatusEvent(this, channel, contactId, event, own);

@@ -73,52 +73,70 @@ export function rejectWebhook(
   return reply.code(status).send(body);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function gate(
-  core: EmulatorCore,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply | undefined> {
+/** Auth first: true when the request was answered (401). */
+function authenticate(core: EmulatorCore, request: FastifyRequest, reply: FastifyReply): boolean {
   request.emulatorStarted = performance.now();
   const header = request.headers.authorization;
+  if (!header) {
+    rejectWebhook(core, request, reply, 401, 'missing Authorization header (expected "Bearer <API token>")');
+    return true;
+  }
   const token = bearerToken(header);
-  if (!header)
-    return rejectWebhook(core, request, reply, 401, 'missing Authorization header (expected "Bearer <API token>")');
-  if (!token)
-    return rejectWebhook(core, request, reply, 401, 'malformed Authorization header (expected "Bearer <API token>")');
+  if (!token) {
+    rejectWebhook(core, request, reply, 401, 'malformed Authorization header (expected "Bearer <API token>")');
+    return true;
+  }
   const channel = core.channelByToken(token);
-  if (!channel) return rejectWebhook(core, request, reply, 401, 'the API token does not belong to any channel');
+  if (!channel) {
+    rejectWebhook(core, request, reply, 401, 'the API token does not belong to any channel');
+    return true;
+  }
   request.emulatorChannel = channel;
+  return false;
+}
+
+/** Faults, the rate limit and the content type: true when the request was answered. */
+function admit(core: EmulatorCore, request: FastifyRequest, reply: FastifyReply): boolean {
+  const channel = request.emulatorChannel as EmulatorChannel;
   const faults = core.faults;
-  if (faults.latencyMs > 0) await sleep(faults.latencyMs);
   if (faults.force429) {
     reply.header('retry-after', '1');
-    return rejectWebhook(core, request, reply, 429, 'too many requests (fault injection: force429)');
+    rejectWebhook(core, request, reply, 429, 'too many requests (fault injection: force429)');
+    return true;
   }
   if (faults.force5xx !== false) {
     const status = faults.force5xx === true ? 503 : faults.force5xx;
-    return rejectWebhook(core, request, reply, status, `service unavailable (fault injection: force5xx ${status})`);
+    rejectWebhook(core, request, reply, status, `service unavailable (fault injection: force5xx ${status})`);
+    return true;
   }
   if (faults.failureRate > 0 && Math.random() < faults.failureRate) {
-    return rejectWebhook(core, request, reply, 503, 'service unavailable (fault injection: failureRate)');
+    rejectWebhook(core, request, reply, 503, 'service unavailable (fault injection: failureRate)');
+    return true;
   }
   const decision = core.webhookLimiter?.take(channel.channelId);
   if (decision && !decision.allowed) {
     reply.header('retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
-    return rejectWebhook(
-      core,
-      request,
-      reply,
-      429,
-      `rate limit: at most ${decision.limit} requests per second per channel; retry later`,
-    );
+    const message = `rate limit: at most ${decision.limit} requests per second per channel; retry later`;
+    rejectWebhook(core, request, reply, 429, message);
+    return true;
   }
   const type = request.headers['content-type'];
   if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
-    return rejectWebhook(core, request, reply, 415, `Content-Type must be application/json (got ${type ?? 'none'})`);
+    rejectWebhook(core, request, reply, 415, `Content-Type must be application/json (got ${type ?? 'none'})`);
+    return true;
   }
-  return undefined;
+  return false;
+}
+
+/** The checks before the body is read, as a callback hook (no promise per request). */
+function gate(core: EmulatorCore, request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (authenticate(core, request, reply)) return;
+  const latency = core.faults.latencyMs;
+  if (latency > 0) {
+    setTimeout(() => {
+      if (!admit(core, request, reply)) done();
+    }, latency);
+  } else if (!admit(core, request, reply)) done();
 }
 
 /** Registers the webhook on both spellings (with and without the trailing slash). */
@@ -157,6 +175,10 @@ export function registerWebhook(app: FastifyInstance, core: EmulatorCore): void 
     return reply.code(200).send(answer);
   };
   for (const url of WEBHOOK_ROUTES) {
-    app.post(url, { bodyLimit: core.bodyLimit, onRequest: (request, reply) => gate(core, request, reply) }, handler);
+    app.post(
+      url,
+      { bodyLimit: core.bodyLimit, onRequest: (request, reply, done) => gate(core, request, reply, done) },
+      handler,
+    );
   }
 }
