@@ -2,9 +2,12 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { buildBanner } from '../src/dev/banner.js';
+import type { DevEvent } from '../src/dev/events.js';
 import { parseDevFlags } from '../src/dev/options.js';
+import { renderDevEvent } from '../src/dev/run.js';
 import type { Exchange } from '../src/exchange.js';
 import { formatBanner, formatExchangeLine } from '../src/ui/dev-console.js';
+import { createReporter } from '../src/ui/output.js';
 
 const plain = new Chalk({ level: 0 });
 const token = 'tok_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH';
@@ -136,5 +139,57 @@ describe('exchange lines', () => {
     ],
   ] as Array<[Exchange, string]>)('%#', (record, line) => {
     expect(formatExchangeLine(record, plain)).toBe(line);
+  });
+});
+
+describe('rendering dev events', () => {
+  function capture(json: boolean) {
+    let out = '';
+    let err = '';
+    const stream = (append: (text: string) => void) =>
+      ({
+        write: (text: string) => {
+          append(text);
+          return true;
+        },
+      }) as unknown as NodeJS.WritableStream;
+    const reporter = createReporter({
+      json,
+      verbose: false,
+      color: false,
+      stdout: stream((t) => {
+        out += t;
+      }),
+      stderr: stream((t) => {
+        err += t;
+      }),
+    });
+    return { reporter, out: () => out, err: () => err };
+  }
+  const events: DevEvent[] = [
+    { type: 'tunnel', event: { type: 'open-failed', attempt: 1, error: 'connect ECONNREFUSED', retryInMs: 500 } },
+    { type: 'tunnel', event: { type: 'down', url: 'https://a.loca.lt', reason: 'canary: HTTP 504 (2 in a row)' } },
+    { type: 'tunnel', event: { type: 'canary-ok', url: 'https://a.loca.lt', latencyMs: 12 } },
+    { type: 'reload', ok: false, error: 'cannot load adapter: Unexpected token' },
+  ];
+
+  it('prints one human line per notable event and skips routine ones', () => {
+    const { reporter, out } = capture(false);
+    for (const event of events) renderDevEvent(event, reporter);
+    const lines = out().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/tunnel: connect ECONNREFUSED; retrying in 0\.5 s$/);
+    expect(lines[1]).toMatch(/tunnel down \(canary: HTTP 504 \(2 in a row\)\); opening a new one$/);
+    expect(lines[2]).toMatch(/adapter edit not loaded, still serving the previous one: cannot load adapter/);
+  });
+
+  it('prints NDJSON only in --json mode', () => {
+    const { reporter, out } = capture(true);
+    for (const event of events) renderDevEvent(event, reporter);
+    const lines = out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual(events);
   });
 });
