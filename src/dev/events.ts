@@ -12,6 +12,8 @@ export type DevEvent =
       bridgeUrl: string;
       emulatorUrl?: string;
       providerUrl?: string;
+      /** The inspector page. */
+      inspectorUrl?: string;
       tunnel: 'localtunnel' | 'url' | 'none';
     }
   | { type: 'banner'; banner: Banner }

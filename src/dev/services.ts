@@ -5,6 +5,7 @@
  */
 import type { Adapter } from '../bridge/adapter.js';
 import type { IdType } from '../contract/ids.js';
+import type { EmulatorHandle } from '../emulator/types.js';
 import type { ExchangeFeed } from '../exchange.js';
 import type { ProviderMock } from '../mock-provider/types.js';
 
@@ -45,6 +46,9 @@ export interface DevEmulator {
   readonly webhookUrl: string;
   /** Where the emulator sends outgoing messages (`<url>/message`). */
   setApiBaseUrl(url: string): void;
+  /** Its events and outgoing flow, for the inspector page (absent in stand-ins). */
+  subscribe?: EmulatorHandle['subscribe'];
+  sendMessage?: EmulatorHandle['sendMessage'];
   close(): Promise<void>;
 }
 

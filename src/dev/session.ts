@@ -34,6 +34,8 @@ export interface DevOptions extends DevCliOptions {
 export interface DevSession {
   readonly bridgeUrl: string;
   readonly emulatorUrl?: string;
+  /** The inspector page (conversations of both legs, live). */
+  readonly inspectorUrl: string;
   readonly providerUrl?: string;
   /** The current public URL, if a tunnel is open. */
   readonly publicUrl?: string;
@@ -134,6 +136,26 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     provider?.setCallbackBase(bridge.url);
     emulator?.setApiBaseUrl(bridge.url);
 
+    // The inspector page: both legs of every conversation as a chat, live; history kept bounded.
+    const { startInspector } = await import('../inspector/server.js');
+    const providerEnv: Record<string, string | undefined> = { ...project.env, ...provider?.env };
+    const inspector = await startInspector({
+      emulator:
+        emulator?.subscribe && emulator.sendMessage
+          ? { subscribe: emulator.subscribe.bind(emulator), sendMessage: emulator.sendMessage.bind(emulator) }
+          : undefined,
+      exchanges,
+      bridgeUrl: bridge.url,
+      channelId: channel.channelId,
+      token: () => channel.token,
+      secrets: () =>
+        Object.entries(providerEnv)
+          .filter(([k]) => /KEY|SECRET|TOKEN|PASS/i.test(k))
+          .map(([, v]) => v),
+      historyFile: join(project.stateDir, 'inspector.ndjson'),
+    });
+    cleanups.push(() => inspector.close());
+
     let publicUrl: string | undefined;
     const makeBanner = () =>
       buildBanner({
@@ -157,6 +179,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       bridgeUrl: bridge.url,
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
+      inspectorUrl: inspector.url,
       tunnel: options.tunnel.kind,
     });
 
@@ -202,6 +225,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       bridgeUrl: bridge.url,
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
+      inspectorUrl: inspector.url,
       get publicUrl() {
         return publicUrl;
       },
