@@ -20,7 +20,9 @@ describe('inspector page (Chromium, real emulator + bridge + mock provider)', ()
   beforeAll(async () => {
     stack = await startInspectorStack();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(stack.inspector.url);
     await page.locator('#live.on').waitFor();
@@ -112,6 +114,35 @@ describe('inspector page (Chromium, real emulator + bridge + mock provider)', ()
     // The bridge's /message answer came from a request respond.io never made: flagged, not hidden.
     const direct = page.locator('.msg.outbound', { hasText: 'Edited and replayed' });
     await expect.poll(() => direct.locator('.anomalies').textContent()).toMatch(/not sent by respond\.io/);
+  });
+
+  it('filters by contact, type and status, and copies a request as curl with $TOKEN', async () => {
+    const contacts = () =>
+      page.locator('.contacts .contact').evaluateAll((els) => els.map((e) => e.getAttribute('data-contact')));
+    await page.locator('#f-status').selectOption('failed');
+    await expect.poll(contacts).toEqual([TOM]);
+    await page.locator('#f-status').selectOption('');
+    await page.locator('#f-type').selectOption('quick_reply');
+    await expect.poll(contacts).toEqual([AISHA]);
+    await page.locator(`[data-contact="${AISHA}"]`).click();
+    await expect.poll(() => page.locator('.msg').count()).toBe(1);
+    await page.locator('#f-type').selectOption('');
+    await page.locator('#f-contact').fill('4477');
+    await expect.poll(contacts).toEqual([TOM]);
+    await page.locator('#f-contact').fill('');
+
+    await page.locator(`[data-contact="${AISHA}"]`).click();
+    const bubble = page.locator('.msg.outbound', { hasText: 'It shipped this morning.' });
+    const send = bubble.locator('.x', { has: page.locator('.leg', { hasText: 'respond.io → bridge' }) }).first();
+    if (!(await send.isVisible())) await bubble.locator('.legs > summary').click();
+    if (!(await send.locator('button.curl').isVisible())) await send.locator('summary').click();
+    await send.locator('button.curl').click();
+    await page.locator('.toast', { hasText: 'curl copied' }).waitFor();
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toMatch(/^curl -X POST 'http:\/\/127\.0\.0\.1:\d+\/message' /);
+    expect(curl).toContain('-H "authorization: Bearer $TOKEN"');
+    expect(curl).toContain('It shipped this morning.');
+    expect(curl).not.toContain(stack.token);
   });
 
   it('never shows the token and saves a screenshot', async () => {
