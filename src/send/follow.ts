@@ -18,7 +18,7 @@ export interface FollowOutboundInput {
   message: Message;
   expect: StatusValue[];
   timeoutMs: number;
-  /** After the expected statuses arrived, keep listening this long for duplicates (default 150 ms). */
+  /** After the expected statuses arrived, wait at most this long for late duplicates (default 1000 ms). */
   settleMs?: number;
   onHop?(hop: Hop): void;
 }
@@ -152,7 +152,11 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
     if (mId) {
       await waitUntil(stack, finished, deadline - performance.now());
       if (finished()) {
-        await waitUntil(stack, () => false, Math.min(input.settleMs ?? 150, deadline - performance.now()));
+        // Late duplicates or regressions: wait until the provider and the outbox have nothing left.
+        const limit = Math.min(input.settleMs ?? 1000, deadline - performance.now());
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([stack.settle(), new Promise((resolve) => (timer = setTimeout(resolve, limit)))]);
+        clearTimeout(timer);
       }
     }
     const history = statuses();

@@ -51,6 +51,8 @@ export interface LocalStack {
   exchanges: Exchange[];
   feed: ExchangeFeed;
   setScenario(contactId: string, scenario: Scenario): void;
+  /** Resolves once the provider made every callback it planned and the outbox delivered them. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,15 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
           });
         }
         provider.setScenario(contactId, scenario);
+      },
+      async settle() {
+        const idle = (provider as { idle?: () => Promise<void> } | undefined)?.idle;
+        if (idle) await idle.call(provider);
+        for (;;) {
+          const { pending, inFlight } = bridge.outbox.stats();
+          if (pending === 0 && inFlight === 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
       },
       close,
     };
