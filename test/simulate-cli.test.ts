@@ -1,6 +1,6 @@
 /** End to end: the built bin's `simulate --target` against deliberately broken servers. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,34 @@ describe('simulate --all --target (built bin)', () => {
   it('never prints the token unmasked', async () => {
     const { stdout } = await simulate('correct', ['--json']);
     expect(stdout).not.toContain('test-token-0123456789abcdef');
+  });
+
+  it('replays a user fixture file with placeholders and --override', async () => {
+    server = await startBrokenServer('correct');
+    const file = join(home, 'my-case.json');
+    const body = { channelId: '{{channelId}}', contactId: '{{contactId}}', message: { type: 'text', text: 'x' } };
+    await writeFile(file, JSON.stringify(body));
+    const { code, stdout } = await runBin([
+      'simulate',
+      file,
+      '--target',
+      server.url,
+      '--token',
+      server.token,
+      '--channel-id',
+      'chan-9',
+      '--override',
+      'message.text=Hello {{contactId}}',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { cases: Array<{ name: string; request: { body: unknown } }> };
+    expect(report.cases[0].name).toBe(file);
+    expect(report.cases[0].request.body).toEqual({
+      channelId: 'chan-9',
+      contactId: '+60177872890',
+      message: { type: 'text', text: 'Hello +60177872890' },
+    });
   });
 
   it('needs a token for --target (usage error, exit 2)', async () => {

@@ -77,10 +77,11 @@ export function renderCase(result: CaseView, style: ChalkInstance, verbose = fal
     ? style.red(result.response.error)
     : `${result.response.status} ${style.dim(ms(result.response.latencyMs))}`;
   const lines = [`${mark} ${pad(result.name, 30)} ${answer}`];
-  if (verbose || !result.ok) {
-    lines.push(style.dim(`    sent     ${result.request.method} ${result.request.url} ${short(result.request.body)}`));
-    if (!result.response.error) lines.push(style.dim(`    got      ${short(result.response.body)}`));
-  }
+  const width = verbose ? 400 : 90;
+  lines.push(
+    style.dim(`    sent     ${result.request.method} ${result.request.url} ${short(result.request.body, width)}`),
+  );
+  if (!result.response.error) lines.push(style.dim(`    got      ${short(result.response.body, width)}`));
   if (result.events && (verbose || result.events.length > 0)) {
     const list = result.events.map((e) => (e.status ? `${e.type}(${e.status})` : e.type)).join(', ');
     lines.push(style.dim(`    events   ${list || 'none'}`));
