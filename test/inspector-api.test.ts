@@ -38,9 +38,9 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 /** Reads the SSE stream until `ready` (the backlog has been sent). */
-async function readStream(url: string): Promise<string> {
+async function readStream(url: string, query = ''): Promise<string> {
   const controller = new AbortController();
-  const response = await fetch(`${url}/api/stream`, { signal: controller.signal });
+  const response = await fetch(`${url}/api/stream${query}`, { signal: controller.signal });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
   while (!text.includes('event: ready')) {
@@ -117,6 +117,18 @@ describe('inspector API', () => {
     const foreign = await post(`${url}/api/replay`, { seq: 1 }, { origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+
+  it('streams the backlog after ?since, and tells a page from before a restart to start over', async () => {
+    const { feed, url } = await setup();
+    scriptedConversation(feed, TOKEN);
+    const after = await readStream(url, '?since=17');
+    const data = after.split('\n').find((line) => line.startsWith('data: ['));
+    expect(JSON.parse(data?.slice(6) ?? '[]').map((e: Entry) => e.seq)).toEqual([18, 19]);
+    expect(after).not.toContain('event: reset');
+    const stale = await readStream(url, '?since=500');
+    expect(stale).toContain('event: reset');
+    expect(stale).toContain('id: 19\n');
   });
 
   it('replays a captured request, as captured and edited, with the secret put back server side', async () => {

@@ -138,7 +138,13 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     };
     // The backlog goes as one message so the page renders once, then one message per entry.
     reply.raw.write(': inspector\n\n');
-    write(history.list(Number.isFinite(last) && last > 0 ? last : since));
+    let from = Number.isFinite(last) && last > 0 ? last : since;
+    if (from > history.lastSeq) {
+      // A page from before a restart without a history file: its entries are gone, start over.
+      reply.raw.write('event: reset\ndata: {}\n\n');
+      from = 0;
+    }
+    write(history.list(from));
     reply.raw.write('event: ready\ndata: {}\n\n');
     const stop = history.subscribe((entry) => write([entry]));
     const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), 15_000);

@@ -194,8 +194,15 @@ function connect(): void {
   const source = new EventSource(`/api/stream?since=${last}`);
   source.addEventListener('entries', (event) => {
     for (const entry of JSON.parse((event as MessageEvent).data) as Entry[]) state.entries.set(entry.seq, entry);
+    // The server keeps its newest `maxHistory`; so does the page, however long it stays open.
+    const max = state.info?.maxHistory ?? 1000;
+    if (state.entries.size > max) {
+      const seqs = [...state.entries.keys()].sort((a, b) => a - b);
+      for (const seq of seqs.slice(0, seqs.length - max)) state.entries.delete(seq);
+    }
     render();
   });
+  source.addEventListener('reset', () => state.entries.clear());
   source.addEventListener('ready', () => {
     live.className = 'live on';
     live.textContent = 'live';
