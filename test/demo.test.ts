@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaffold } from '../src/scaffold/index.js';
+import { startLocalStack } from '../src/send/stack.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'custom-channel.js');
 let folder: string;
@@ -22,12 +23,16 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-function runBin(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBin(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd,
       // A private TMPDIR so the test can check the demo cleans up after itself.
-      env: { ...process.env, XDG_CONFIG_HOME: folder, TMPDIR: join(folder, 'tmp'), NO_COLOR: '1' },
+      env: { ...process.env, XDG_CONFIG_HOME: folder, TMPDIR: join(folder, 'tmp'), NO_COLOR: '1', ...extraEnv },
     });
     let stdout = '';
     let stderr = '';
@@ -81,6 +86,35 @@ describe('built bin, offline', { timeout: 60_000 }, () => {
     const { code, stderr } = await runBin(['send', 'Hi', '--to', '+60177872890', '--expect', 'seen'], project);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown status seen/);
+  });
+
+  it('send --live takes the Developer API settings from config (env) and follows the flow', async () => {
+    const stack = await startLocalStack({ cwd: project, env: {} });
+    try {
+      const { code, stdout, stderr } = await runBin(
+        ['send', 'Via the Developer API', '--to', '+60177872890', '--live', '--timeout', '10s'],
+        folder,
+        {
+          RESPONDIO_API_URL: stack.emulator.devApiUrl,
+          RESPONDIO_API_TOKEN: stack.emulator.devApiToken,
+          RESPONDIO_API_CHANNEL_ID: String(stack.emulator.channel.numericId),
+        },
+      );
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/you → respond\.io/);
+      expect(stdout).toMatch(/sent, delivered, read: all arrived/);
+      expect(stdout).not.toContain(stack.emulator.devApiToken);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('send --live without a Developer API token names the setting (exit 2)', async () => {
+    const { code, stderr } = await runBin(['send', 'x', '--to', '+60177872890', '--live'], folder, {
+      RESPONDIO_API_TOKEN: '',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--live needs dev-api-token/);
   });
 
   it('demo runs with no arguments outside any project, shows the flows and exits 0', async () => {

@@ -5,6 +5,8 @@ import { contactIdentifier } from '../src/send/live.js';
 import { buildSendMessage } from '../src/send/message.js';
 import { analyzeStatuses, describeAnalysis, parseExpect, type StatusObservation } from '../src/send/statuses.js';
 import { buildHops } from '../src/send/timeline.js';
+import { createReporter } from '../src/ui/output.js';
+import { renderHop, renderProgress, renderStatusFlow } from '../src/ui/timeline.js';
 
 const s = (value: StatusObservation['value'], source: StatusObservation['source'] = 'callback', message?: string) => ({
   value,
@@ -164,5 +166,31 @@ describe('message from flags', () => {
     expect(contactIdentifier('a@b.co')).toBe('email:a@b.co');
     expect(contactIdentifier('42')).toBe('id:42');
     expect(() => contactIdentifier('bob')).toThrow(/not a Developer API contact identifier/);
+  });
+});
+
+describe('rendering (no colour)', () => {
+  const style = createReporter({ json: false, verbose: false, color: false }).style;
+
+  it('shows the status flow once per fact, with the failure reason', () => {
+    const flow = renderStatusFlow(
+      [
+        { value: 'sent', at: 1010, source: 'response' },
+        { value: 'sent', at: 1050, source: 'callback' },
+        { value: 'failed', at: 1200, source: 'callback', message: 'unreachable' },
+      ],
+      1000,
+      style,
+    );
+    expect(flow).toBe('sent (+10 ms) → failed: unreachable (+200 ms)');
+  });
+
+  it('renders a hop and a progress bar', () => {
+    const hop = renderHop(
+      { at: 12, from: 'respond.io', to: 'bridge', label: 'POST /message', status: 200, latencyMs: 4, ok: true },
+      style,
+    );
+    expect(hop).toMatch(/✓ \+12 ms\s+respond\.io → bridge\s+POST \/message\s+200 4 ms/);
+    expect(renderProgress(2, 4, 'x', style, 8)).toBe('[2/4] ████░░░░ x');
   });
 });
