@@ -31,7 +31,12 @@ interface Posted {
   events: Array<{ type: string; mId: string; status?: { value: string; message?: string }; message?: unknown }>;
 }
 
-async function setUp(template: string, idType: 'phone' | 'custom', env: Record<string, string> = {}) {
+async function setUp(
+  template: string,
+  idType: 'phone' | 'custom',
+  env: Record<string, string> = {},
+  projectEnv: Record<string, string> = {},
+) {
   const root = join(templates, template);
   const stateDir = await mkdtemp(join(tmpdir(), `stub-bridge-${template}-`));
   closers.push(() => rm(stateDir, { recursive: true, force: true }));
@@ -40,7 +45,8 @@ async function setUp(template: string, idType: 'phone' | 'custom', env: Record<s
   const stub = await startProviderStub({ root, env, callbackDelayMs: 10 });
   closers.push(() => stub.close());
   // The bridge reads the adapter's env per request: settings known only later can be added here.
-  const adapterEnv: Record<string, string | undefined> = { ...stub.env };
+  // As `send` does: the project's .env first, the stand-in's settings over it.
+  const adapterEnv: Record<string, string | undefined> = { ...projectEnv, ...stub.env };
   const bridge = await startBridge({
     adapter: await adapterOf(root),
     channel: { channelId: 'stubchannel01', token: TOKEN, idType },
@@ -82,6 +88,17 @@ describe('ClickSend stand-in behind the bridge', () => {
     ]);
     expect(respondio.bodies[0].authorization).toBe(`Bearer ${TOKEN}`);
     expect(stub.callbacks().map((c) => c.status)).toEqual([200, 200]);
+  });
+
+  it("works offline even when the project's .env holds real push and API secrets", async () => {
+    const { respondio, message } = await setUp(
+      'clicksend-sms',
+      'phone',
+      {},
+      { CLICKSEND_WEBHOOK_SECRET: 'real-secret-of-the-project', CLICKSEND_API_KEY: 'real-key' },
+    );
+    expect((await message(contactId, { type: 'text', text: 'x' })).status).toBe(200);
+    expect((await received(respondio, 2)).map((b) => b.events[0].status?.value)).toEqual(['sent', 'delivered']);
   });
 
   it('reports a failed SMS with its reason', async () => {
@@ -137,8 +154,9 @@ describe('Telegram stand-in behind the bridge', () => {
     expect(respondio.bodies).toEqual([]);
   });
 
-  it('delivers an inbound Update, checked against the webhook secret, to respond.io', async () => {
-    const { stub, respondio } = await setUp('telegram-bot', 'custom', { TELEGRAM_WEBHOOK_SECRET: 'bridge-secret_42' });
+  it("delivers an inbound Update, checked against the stand-in's webhook secret, to respond.io", async () => {
+    const { stub, respondio } = await setUp('telegram-bot', 'custom', {}, { TELEGRAM_WEBHOOK_SECRET: 'real_secret' });
+    expect(stub.env.TELEGRAM_WEBHOOK_SECRET).toBe('stand-in-secret_0123456789');
     const { messageId } = await stub.injectInbound({ from: chat, text: 'Hello bot', fromName: 'Aisha' });
     const [body] = await received(respondio, 1);
     expect(body).toMatchObject({
@@ -175,7 +193,10 @@ describe('Telegram stand-in behind the bridge', () => {
     };
     const res = await fetch(`${bridge.url}/webhooks/telegram`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': stub.env.TELEGRAM_WEBHOOK_SECRET,
+      },
       body: JSON.stringify(update),
     });
     expect(res.status).toBe(200);
