@@ -38,10 +38,13 @@ describe('dev offline', () => {
       providerUrl: string;
       webhookUrl: string;
       token: string;
+      inspectorUrl: string;
     };
     expect(banner.mode).toBe('emulator');
     expect(banner.webhookUrl).toBe(`${banner.emulatorUrl}/custom/channel/webhook/`);
     expect(banner.providerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The inspector page is served and named in the banner.
+    expect((await fetch(banner.inspectorUrl)).status).toBe(200);
 
     const started = await fetch(`${banner.emulatorUrl}/_emulator/messages?wait=1`, {
       method: 'POST',

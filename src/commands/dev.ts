@@ -13,6 +13,7 @@ export function registerDev(program: Command): void {
     .option('--tunnel-url <url>', 'use a tunnel you already run (ngrok, cloudflared) with this public URL')
     .option('--no-tunnel', 'no public URL: local only (the emulator still works)')
     .option('--emulator', 'use the embedded emulator even when a real respond.io channel is configured')
+    .option('--no-inspector', 'do not serve the inspector page')
     .option('--canary-interval <seconds>', 'how often to probe the bridge through the public URL', '20')
     .addHelpText(
       'after',

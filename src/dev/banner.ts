@@ -23,6 +23,8 @@ export interface BannerInput {
   providerUrl?: string;
   /** Adapter webhook route paths, e.g. `/webhooks/provider`. */
   webhookPaths: readonly string[];
+  /** The inspector page, when it runs. */
+  inspectorUrl?: string;
 }
 
 export interface Banner {
@@ -43,6 +45,7 @@ export interface Banner {
   providerUrl?: string;
   /** Full URLs to give the provider for its webhooks. */
   providerWebhooks: string[];
+  inspectorUrl?: string;
 }
 
 /**
@@ -64,5 +67,6 @@ export function buildBanner(input: BannerInput): Banner {
     emulatorUrl: input.emulatorUrl,
     providerUrl: input.providerUrl,
     providerWebhooks: input.webhookPaths.map((path) => `${base}${path}`),
+    inspectorUrl: input.inspectorUrl,
   };
 }

@@ -20,6 +20,7 @@ export type DevEvent =
   | { type: 'tunnel'; event: TunnelEvent }
   | { type: 'exchange'; exchange: Exchange }
   | ({ type: 'reload' } & ReloadEvent)
+  | { type: 'warning'; message: string }
   | { type: 'stopping'; signal: string }
   | { type: 'stopped'; outbox: string; durationMs: number };
 

@@ -20,6 +20,8 @@ export interface DevFlags {
   /** commander's `--no-tunnel` sets this to false. */
   tunnel?: boolean;
   emulator?: boolean;
+  /** commander's `--no-inspector` sets this to false. */
+  inspector?: boolean;
   canaryInterval?: string;
 }
 
@@ -28,6 +30,8 @@ export interface DevCliOptions {
   host: string;
   tunnel: TunnelChoice;
   forceEmulator: boolean;
+  /** Serve the inspector page (default true). */
+  inspector: boolean;
   canaryIntervalMs: number;
 }
 
@@ -88,6 +92,7 @@ export function parseDevFlags(flags: DevFlags): DevCliOptions {
     host: flags.host ?? '127.0.0.1',
     tunnel,
     forceEmulator: flags.emulator === true,
+    inspector: flags.inspector !== false,
     canaryIntervalMs: Math.round(interval.data * 1000),
   };
 }

@@ -62,6 +62,9 @@ export function renderDevEvent(event: DevEvent, reporter: Reporter): void {
     case 'ready':
       reporter.debug(`bridge ${event.bridgeUrl}${event.emulatorUrl ? `, emulator ${event.emulatorUrl}` : ''}`);
       break;
+    case 'warning':
+      reporter.warn(event.message);
+      break;
     case 'stopping':
       reporter.info(style.dim(`\n${event.signal}: stopping…`));
       break;

@@ -38,17 +38,28 @@ export interface DevEmulatorOptions {
   idType: IdType;
 }
 
-export interface DevEmulator {
-  readonly url: string;
+/** What dev uses of the emulator; `subscribe` and `sendMessage` feed the inspector when present. */
+export type DevEmulator = Pick<EmulatorHandle, 'url' | 'webhookUrl' | 'setApiBaseUrl' | 'close'> & {
   /** The emulated channel (its token is the bridge's token both ways). */
   readonly channel: { channelId: string; token: string; idType: IdType };
-  /** The emulator's webhook URL, where the bridge posts events. */
-  readonly webhookUrl: string;
-  /** Where the emulator sends outgoing messages (`<url>/message`). */
-  setApiBaseUrl(url: string): void;
-  /** Its events and outgoing flow, for the inspector page (absent in stand-ins). */
-  subscribe?: EmulatorHandle['subscribe'];
-  sendMessage?: EmulatorHandle['sendMessage'];
+} & Partial<Pick<EmulatorHandle, 'subscribe' | 'sendMessage'>>;
+
+export interface DevInspectorOptions {
+  emulator?: DevEmulator;
+  exchanges: ExchangeFeed;
+  bridgeUrl: string;
+  channelId: string;
+  token: string;
+  /** Values masked wherever they appear (provider keys and secrets). */
+  secrets: string[];
+  providerWebhookSecret?: string;
+  /** `.custom-channel/inspector.ndjson` */
+  historyFile: string;
+}
+
+export interface DevInspector {
+  /** The page, e.g. `http://127.0.0.1:4300/`. */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -57,6 +68,8 @@ export interface DevServices {
   startEmulator(options: DevEmulatorOptions): Promise<DevEmulator>;
   /** A stand-in for the provider offline, or undefined when the template has none. */
   startProvider(options: { root: string; template?: string }): Promise<ProviderMock | undefined>;
+  /** The inspector page; optional (embedders and tests may leave it out). */
+  startInspector?(options: DevInspectorOptions): Promise<DevInspector>;
 }
 
 /** Offline stand-in: the mock provider for the generic template, recorded fixtures for the others. */
@@ -110,7 +123,28 @@ export async function startDevEmulator(options: DevEmulatorOptions): Promise<Dev
   return startEmulator({ stateDir: options.stateDir, channels: [{ idType: options.idType }] });
 }
 
-/** This package's bridge, emulator and stand-in providers. */
+/** This package's inspector page, on loopback, its history in the project's state folder. */
+export async function startDevInspector(options: DevInspectorOptions): Promise<DevInspector> {
+  const { startInspector } = await import('../inspector/server.js');
+  const { subscribe, sendMessage } = options.emulator ?? {};
+  return startInspector({
+    emulator: subscribe && sendMessage ? { subscribe, sendMessage } : undefined,
+    exchanges: options.exchanges,
+    bridgeUrl: options.bridgeUrl,
+    channelId: options.channelId,
+    token: () => options.token,
+    secrets: () => options.secrets,
+    providerWebhookSecret: () => options.providerWebhookSecret,
+    historyFile: options.historyFile,
+  });
+}
+
+/** This package's bridge, emulator, stand-in providers and inspector. */
 export function loadDevServices(): DevServices {
-  return { startBridge: startDevBridge, startEmulator: startDevEmulator, startProvider: startStandInProvider };
+  return {
+    startBridge: startDevBridge,
+    startEmulator: startDevEmulator,
+    startProvider: startStandInProvider,
+    startInspector: startDevInspector,
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { IdType } from '../contract/ids.js';
+import { messageOf } from '../errors.js';
 import { ExchangeFeed } from '../exchange.js';
 import type { ProviderMock } from '../mock-provider/types.js';
 import { createLocaltunnelOpener } from '../tunnel/localtunnel.js';
@@ -15,7 +16,7 @@ import { startAdapterReloader } from './adapter-reloader.js';
 import { type Banner, buildBanner } from './banner.js';
 import type { DevEvent, DevListener } from './events.js';
 import type { DevCliOptions } from './options.js';
-import { type DevServices, loadDevServices } from './services.js';
+import { type DevInspector, type DevServices, loadDevServices } from './services.js';
 
 export interface DevOptions extends DevCliOptions {
   cwd: string;
@@ -34,9 +35,10 @@ export interface DevOptions extends DevCliOptions {
 export interface DevSession {
   readonly bridgeUrl: string;
   readonly emulatorUrl?: string;
-  /** The inspector page (conversations of both legs, live). */
-  readonly inspectorUrl: string;
   readonly providerUrl?: string;
+  readonly inspectorUrl?: string;
+  /** Both legs' exchange records (what the console prints). */
+  readonly exchanges: ExchangeFeed;
   /** The current public URL, if a tunnel is open. */
   readonly publicUrl?: string;
   readonly outboxDir: string;
@@ -50,6 +52,13 @@ export interface DevSession {
 
 /** How long to wait for the first tunnel before showing the local-only banner. */
 const LOCAL_BANNER_AFTER_MS = 4_000;
+
+/** Environment values that look like secrets (masked by the inspector wherever they appear). */
+function secretValuesOf(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => value && /KEY|SECRET|TOKEN|PASSWORD|PASS$/i.test(name))
+    .map(([, value]) => value as string);
+}
 
 /** Hosts the tunnel client can dial for a bridge bound to `host`. */
 function dialHost(host: string): string {
@@ -136,25 +145,26 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     provider?.setCallbackBase(bridge.url);
     emulator?.setApiBaseUrl(bridge.url);
 
-    // The inspector page: both legs of every conversation as a chat, live; history kept bounded.
-    const { startInspector } = await import('../inspector/server.js');
-    const providerEnv: Record<string, string | undefined> = { ...project.env, ...provider?.env };
-    const inspector = await startInspector({
-      emulator:
-        emulator?.subscribe && emulator.sendMessage
-          ? { subscribe: emulator.subscribe.bind(emulator), sendMessage: emulator.sendMessage.bind(emulator) }
-          : undefined,
-      exchanges,
-      bridgeUrl: bridge.url,
-      channelId: channel.channelId,
-      token: () => channel.token,
-      secrets: () =>
-        Object.entries(providerEnv)
-          .filter(([k]) => /KEY|SECRET|TOKEN|PASS/i.test(k))
-          .map(([, v]) => v),
-      historyFile: join(project.stateDir, 'inspector.ndjson'),
-    });
-    cleanups.push(() => inspector.close());
+    let inspector: DevInspector | undefined;
+    if (options.inspector && services.startInspector) {
+      const env: Record<string, string | undefined> = { ...project.env, ...provider?.env };
+      try {
+        inspector = await services.startInspector({
+          emulator,
+          exchanges,
+          bridgeUrl: bridge.url,
+          channelId: channel.channelId,
+          token: channel.token,
+          secrets: secretValuesOf(env),
+          providerWebhookSecret: env.PROVIDER_WEBHOOK_SECRET,
+          historyFile: join(project.stateDir, 'inspector.ndjson'),
+        });
+        cleanups.push(() => inspector?.close());
+      } catch (error) {
+        // The page is a convenience: dev runs without it.
+        emit({ type: 'warning', message: `inspector not started: ${messageOf(error)}` });
+      }
+    }
 
     let publicUrl: string | undefined;
     const makeBanner = () =>
@@ -170,6 +180,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         emulatorUrl: emulator?.url,
         providerUrl: provider?.url,
         webhookPaths: reloader.current.webhooks.map((hook) => hook.path),
+        inspectorUrl: inspector?.url,
       });
 
     emit({
@@ -179,7 +190,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       bridgeUrl: bridge.url,
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
-      inspectorUrl: inspector.url,
+      inspectorUrl: inspector?.url,
       tunnel: options.tunnel.kind,
     });
 
@@ -225,7 +236,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       bridgeUrl: bridge.url,
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
-      inspectorUrl: inspector.url,
+      inspectorUrl: inspector?.url,
+      exchanges,
       get publicUrl() {
         return publicUrl;
       },

@@ -42,6 +42,7 @@ export function formatBanner(banner: Banner, style: ChalkInstance): string[] {
   if (banner.providerWebhooks.length > 0) lines.push(style.dim('Give your provider:'));
   for (const url of banner.providerWebhooks) lines.push(`  ${label('Provider webhook')}${url}`);
   lines.push(style.dim('Local:'));
+  if (banner.inspectorUrl) lines.push(`  ${label('Inspector')}${style.green(banner.inspectorUrl)}`);
   if (banner.providerUrl) lines.push(`  ${label('Mock provider')}${banner.providerUrl}`);
   if (banner.emulatorUrl) lines.push(`  ${label('Emulator')}${banner.emulatorUrl}/_emulator/`);
   lines.push(`  ${label('Bridge')}${banner.bridgeUrl}`, '', style.dim('Ctrl-C to stop. Traffic:'));
