@@ -10,7 +10,7 @@ import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
-import type { ContextDeps } from './context.js';
+import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
 import { registerMessageRoute } from './message-route.js';
 import type { BridgeOptions } from './options.js';
@@ -57,12 +57,34 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   });
   keepRawBodies(app);
   const exchanges = options.exchanges ?? new ExchangeFeed();
+  // Records cost a response clone and header masking per call: build them only when someone
+  // listens. A feed passed in is assumed listened to; our own counts its subscribers.
+  let listeners = options.exchanges ? Number.POSITIVE_INFINITY : 0;
+  if (!options.exchanges) {
+    const subscribe = exchanges.subscribe.bind(exchanges);
+    exchanges.subscribe = (listener) => {
+      listeners += 1;
+      const unsubscribe = subscribe(listener);
+      let active = true;
+      return () => {
+        if (active) listeners -= 1;
+        active = false;
+        unsubscribe();
+      };
+    };
+  }
+  const recording = () => listeners > 0;
+  const shutdown = new AbortController();
   const getAdapter = adapterGetter(options.adapter);
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch;
+  const env = options.env ?? process.env;
   const deps: ContextDeps = {
     channel: { channelId: options.channel.channelId, idType: options.channel.idType },
-    env: options.env ?? process.env,
+    env,
+    // Reading every variable of process.env costs more than a whole webhook: once, here.
+    secrets: secretValues(env),
+    recording,
     fetch: baseFetch,
     now,
     exchanges,
@@ -97,10 +119,12 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
         now,
         timeoutMs: options.deliveryTimeoutMs ?? 10_000,
         exchanges,
+        recording,
       }),
     );
   });
   app.addHook('onClose', async () => {
+    shutdown.abort(new Error('the bridge is shutting down'));
     if (!outbox) return;
     if (ownOutbox) await outbox.close();
     else await outbox.stop();
@@ -130,7 +154,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     ...deps,
     getAdapter,
     outbox: () => runtime.outbox,
-    handlerTimeoutMs: options.sendTimeoutMs ?? 8000,
+    shutdown: shutdown.signal,
   });
   return app as unknown as BridgeApp;
 }

@@ -22,6 +22,15 @@ export interface ContextDeps {
   now: () => number;
   exchanges?: ExchangeFeed;
   log: FastifyBaseLogger;
+  /** Secret values to mask in recorded URLs (default: computed from `env`, once per call). */
+  secrets?: readonly string[];
+  /** False while nobody listens to `exchanges`: records are not even built. */
+  recording?: () => boolean;
+}
+
+/** The feed to publish to, or undefined when nobody listens. */
+export function feedOf(deps: Pick<ContextDeps, 'exchanges' | 'recording'>): ExchangeFeed | undefined {
+  return deps.recording?.() === false ? undefined : deps.exchanges;
 }
 
 /** pino takes (data, message); adapters write (message, data). */
@@ -85,10 +94,10 @@ async function previewOf(response: Response): Promise<unknown> {
 
 /** Wraps `fetch` so every call is published as a provider `out` exchange. */
 export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): typeof fetch {
-  const feed = deps.exchanges;
-  if (!feed) return deps.fetch;
-  const secrets = secretValues(deps.env);
   return async (input, init) => {
+    const feed = feedOf(deps);
+    if (!feed) return deps.fetch(input, init);
+    const secrets = deps.secrets ?? secretValues(deps.env);
     const time = deps.now();
     const started = performance.now();
     const request = input instanceof Request ? input : undefined;

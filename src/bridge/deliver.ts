@@ -15,6 +15,8 @@ export interface DeliverOptions {
   now: () => number;
   timeoutMs: number;
   exchanges?: ExchangeFeed;
+  /** False while nobody listens to `exchanges`. */
+  recording?: () => boolean;
 }
 
 function errorMessageOf(body: unknown, text: string): string {
@@ -42,8 +44,9 @@ export function buildDeliver(options: DeliverOptions): Deliver {
     const time = options.now();
     const started = performance.now();
     const event = item.event;
+    const feed = options.recording?.() === false ? undefined : options.exchanges;
     const record = (status: number, extra: Record<string, unknown>) =>
-      options.exchanges?.publish({
+      feed?.publish({
         time,
         leg: 'respondio',
         direction: 'out',

@@ -11,7 +11,7 @@ import { messageOf } from '../errors.js';
 import { bearerToken, maskHeaders, safeEqual } from '../secrets.js';
 import { type Adapter, AdapterError, type SendInput } from './adapter.js';
 import { parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags } from './context.js';
+import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
 
 export interface MessageRouteDeps extends ContextDeps {
   token: string;
@@ -129,7 +129,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
     const tags: ExchangeTags = {};
     const answer = await answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
     if ('mId' in answer.body) tags.mId = answer.body.mId;
-    deps.exchanges?.publish({
+    feedOf(deps)?.publish({
       time,
       leg: 'respondio',
       direction: 'in',

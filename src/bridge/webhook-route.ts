@@ -4,21 +4,23 @@
  * handle -> durable enqueue -> answer the provider. GET: the handler's handshake.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { contactIdProblem } from '../contract/ids.js';
 import { formatProblem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
+import { WebhookBodySchema } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags } from './context.js';
+import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
   getAdapter: () => Promise<Adapter>;
   outbox: () => Outbox;
-  /** Limit for a handler's work (verify, handle, handshake). */
-  handlerTimeoutMs: number;
+  /** Aborted when the bridge shuts down: handed to webhook handlers as `ctx.signal`. */
+  shutdown: AbortSignal;
 }
 
 const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -27,6 +29,8 @@ const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') 
 export function eventProblem(item: BridgeEvent, channelId: string, idType: ContextDeps['channel']['idType']) {
   const body: Record<string, unknown> = { channelId, contactId: item?.contactId, events: [item?.event] };
   if (item?.contact !== undefined) body.contact = item.contact;
+  // The common case (a valid event) costs one schema parse; the readable report only on failure.
+  if (WebhookBodySchema.safeParse(body).success && !contactIdProblem(String(item.contactId), idType)) return undefined;
   const result = validatePayload(body, { kind: 'webhook', idType });
   return result.valid ? undefined : `invalid event from the adapter: ${result.errors.map(formatProblem).join('; ')}`;
 }
@@ -118,11 +122,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         body,
       };
       const tags: ExchangeTags = {};
-      const signal = AbortSignal.timeout(deps.handlerTimeoutMs);
       let answer: ProviderReply | undefined;
       let error: string | undefined;
       try {
-        answer = await runHandler(hook, providerRequest, deps, buildContext(deps, request.log, signal, tags), tags);
+        const ctx = buildContext(deps, request.log, deps.shutdown, tags);
+        answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
         if (caught instanceof OutboxFullError) {
@@ -133,7 +137,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           answer = { status: 500, body: { error: { message: error } } };
         }
       }
-      deps.exchanges?.publish({
+      feedOf(deps)?.publish({
         time,
         leg: 'provider',
         direction: 'in',
