@@ -14,6 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'page/index.html', type: 'text/html; charset=utf-8' },
   '/page/style.css': { file: 'page/style.css', type: 'text/css; charset=utf-8' },
+  '/page/chat.css': { file: 'page/chat.css', type: 'text/css; charset=utf-8' },
   '/page/app.js': { file: 'page/app', type: 'text/javascript; charset=utf-8' },
   '/page/render.js': { file: 'page/render', type: 'text/javascript; charset=utf-8' },
   '/page/exchanges.js': { file: 'page/exchanges', type: 'text/javascript; charset=utf-8' },
@@ -23,6 +24,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/model-types.js': { file: 'model-types', type: 'text/javascript; charset=utf-8' },
   '/model-emulator.js': { file: 'model-emulator', type: 'text/javascript; charset=utf-8' },
   '/model-bridge.js': { file: 'model-bridge', type: 'text/javascript; charset=utf-8' },
+  '/model-status.js': { file: 'model-status', type: 'text/javascript; charset=utf-8' },
   '/curl.js': { file: 'curl', type: 'text/javascript; charset=utf-8' },
 };
 

@@ -11,7 +11,8 @@
 import type { Exchange } from '../exchange.js';
 import { addExchangeMessages } from './model-bridge.js';
 import { applyEmulatorEvent } from './model-emulator.js';
-import { type Bubble, type Conversation, type InspectorView, type Note, STATUS_RANK } from './model-types.js';
+import { judgeStatuses } from './model-status.js';
+import type { Bubble, Conversation, InspectorView, Note } from './model-types.js';
 import type { Entry } from './types.js';
 
 export * from './model-types.js';
@@ -83,6 +84,8 @@ export class ViewBuilder {
   /** Emulator present: respond.io's own record wins over what the bridge's exchanges imply. */
   hasEmulator = false;
   readonly pending: Pending[] = [];
+  /** `/message` exchanges that made bubbles (no-emulator mode, replays, direct calls), by seq. */
+  readonly sends = new Map<number, Exchange>();
   /** `/message` requests the emulator started, to tell them from replays and direct calls. */
   readonly outgoing: { key: string; time: number; used: boolean }[] = [];
   #replays: { seq: number; replayOf: number }[] = [];
@@ -153,8 +156,8 @@ export class ViewBuilder {
     const sends: { exchange: Exchange; bubble: Bubble }[] = [];
     for (const bubble of new Set(this.bubbles.values())) {
       for (const seq of bubble.exchanges) {
-        const send = items.find((p) => p.seq === seq)?.exchange ?? this.sendOf(seq);
-        if (send && isSend(send)) sends.push({ exchange: send, bubble });
+        const send = this.sends.get(seq);
+        if (send) sends.push({ exchange: send, bubble });
       }
     }
     // Provider sends last: they attach to the /message they happened during.
@@ -196,18 +199,12 @@ export class ViewBuilder {
         exchanges: [seq],
       });
     }
+    const owners = [...new Set(this.bubbles.values())];
     for (const replay of this.#replays) {
-      const owners = new Set(this.bubbles.values());
-      const owner = [...owners].find((b) => b.exchanges.includes(replay.replayOf));
+      const owner = owners.find((b) => b.exchanges.includes(replay.replayOf));
       if (owner) this.attach(owner, replay.seq);
       else this.unmatched.push(replay.seq);
     }
-  }
-
-  /** `/message` exchanges already on bubbles (no-emulator mode), by seq. */
-  readonly sends = new Map<number, Exchange>();
-  sendOf(seq: number): Exchange | undefined {
-    return this.sends.get(seq);
   }
 
   /** The bridge and the emulator both record the HTTP between them: keep respond.io's copy. */
@@ -251,28 +248,6 @@ export class ViewBuilder {
     const conversations = [...this.conversations.values()].sort((a, b) => b.lastTime - a.lastTime);
     return { conversations, unmatched: this.unmatched };
   }
-}
-
-/** Current tick, failure reason, and (without an emulator to judge) anomalies of the status history. */
-function judgeStatuses(bubble: Bubble, emulatorJudges: boolean): void {
-  if (bubble.kind !== 'outbound') return;
-  let highest: string | undefined;
-  const seen = new Set<string>();
-  for (const status of bubble.statuses) {
-    const value = status.value;
-    if (!emulatorJudges && highest) {
-      if (seen.has(value) && status.source !== 'response') bubble.anomalies.push(`duplicate status ${value}`);
-      else if (highest === 'failed' && value !== 'failed') bubble.anomalies.push(`${value} after failed`);
-      else if ((STATUS_RANK[value] ?? 0) < (STATUS_RANK[highest] ?? 0)) {
-        bubble.anomalies.push(`${value} arrived after ${highest} (out of order)`);
-      }
-    }
-    seen.add(value);
-    if (value === 'failed') bubble.failedReason = status.message ?? bubble.failedReason;
-    if (!highest || (STATUS_RANK[value] ?? 0) >= (STATUS_RANK[highest] ?? 0)) highest = value;
-  }
-  bubble.status = highest ?? 'pending';
-  bubble.anomalies = [...new Set(bubble.anomalies)];
 }
 
 /**
