@@ -196,7 +196,9 @@ function withProviderLeg(analysis: StatusAnalysis, hops: readonly Hop[]): Status
 export async function followInbound(stack: LocalStack, input: FollowInboundInput): Promise<Timeline> {
   const provider = stack.provider;
   if (!provider) {
-    stack.setScenario(input.from, 'read'); // throws the "no stand-in" error
+    throw new CliError(`no offline stand-in for the ${stack.project.template ?? 'project'} provider to send from`, {
+      hint: 'inbound needs the mock provider (generic-http) or fixtures/provider-stub.json',
+    });
   }
   const startedAt = Date.now();
   const hops = hopStream(stack, startedAt, input.onHop);
@@ -212,7 +214,7 @@ export async function followInbound(stack: LocalStack, input: FollowInboundInput
     if (mId) hops.follow(mId);
   });
   try {
-    const { messageId } = await (provider as NonNullable<typeof provider>).injectInbound({
+    const { messageId } = await provider.injectInbound({
       from: input.from,
       text: input.text,
     });

@@ -4,9 +4,10 @@
  * a stand-in provider, so it can also see which events reached respond.io.
  */
 
+import { join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import { usageError } from '../errors.js';
-import { findProjectRoot } from '../project.js';
+import { findProjectRoot, readEnvFile } from '../project.js';
 import {
   adaptCasesToCapabilities,
   buildBuiltinCases,
@@ -89,7 +90,8 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
       );
     }
     const idType = config.values.idType === 'custom' ? 'custom' : 'phone';
-    const all = wanted.length === 0 ? buildBuiltinCases() : listSimulateCases(cwd);
+    // Inside a project, its provider cases go to the target too (e.g. a bridge `dev` runs).
+    const all = listSimulateCases(cwd);
     const cases = wanted.length === 0 ? all : selectCases(all, wanted);
     const results = await runCases(cases, {
       target: options.target,
@@ -99,7 +101,7 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
         options.contactId ?? DEFAULT_CONTACT[idType],
       ),
       overrides,
-      env: options.env ?? process.env,
+      env: providerEnv(cwd, options.env ?? process.env),
       authTimeLimitMs: options.authTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       onCase: options.onCase,
@@ -130,6 +132,12 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
   } finally {
     await stack.close();
   }
+}
+
+/** Provider secrets for signed provider cases: the project's `.env` (if any) under the environment. */
+function providerEnv(cwd: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const root = findProjectRoot(cwd);
+  return root ? { ...readEnvFile(join(root, '.env')), ...env } : env;
 }
 
 function summarize(
