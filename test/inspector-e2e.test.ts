@@ -2,7 +2,7 @@
  * The inspector in a real browser (Debian's Chromium) over the real stack: emulator, bridge
  * with the generic-http adapter, mock provider. The page is opened first, then traffic flows.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,11 @@ describe('inspector page (Chromium, real emulator + bridge + mock provider)', ()
     expect(html).not.toContain(stack.token);
     expect(html).not.toContain(stack.mock.apiKey);
     expect(pageErrors).toEqual([]);
+    await stack.inspector.history.flush();
+    const saved = await readFile(join(stack.dir, 'inspector.ndjson'), 'utf8');
+    expect(saved.split('\n').length).toBeGreaterThan(20);
+    expect(saved).not.toContain(stack.token);
+    expect(saved).not.toContain(stack.mock.apiKey);
     // A fresh page (nothing expanded), the first outbound message's exchanges open, for the artifact.
     await stack.mock.idle();
     await page.setViewportSize({ width: 1360, height: 1000 });
