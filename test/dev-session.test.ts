@@ -167,4 +167,24 @@ describe('dev session (stand-in bridge)', () => {
       banner: { localOnly: false, apiBaseUrl: 'http://127.0.0.1:9' },
     });
   });
+
+  it('uses a bring-your-own URL as is and reports, not replaces, a failing one', async () => {
+    const project = await createDevProject({ template: 'none' });
+    const events: DevEvent[] = [];
+    session = await startDev({
+      ...parseDevFlags({ port: '0', tunnelUrl: 'http://127.0.0.1:9/', canaryInterval: '0.1' }),
+      cwd: project.root,
+      env: {},
+      userConfigDir: project.root,
+      services: fakeServices([]),
+      onEvent: (event) => events.push(event),
+    });
+    const until = Date.now() + 5_000;
+    const failures = () => events.filter((e) => e.type === 'tunnel' && e.event.type === 'canary-failed').length;
+    while (failures() < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(failures()).toBeGreaterThanOrEqual(3);
+    expect(events.find((e) => e.type === 'banner')).toMatchObject({ banner: { apiBaseUrl: 'http://127.0.0.1:9' } });
+    expect(events.some((e) => e.type === 'tunnel' && e.event.type === 'down')).toBe(false);
+    expect(events.filter((e) => e.type === 'tunnel' && e.event.type === 'open')).toHaveLength(1);
+  });
 });
