@@ -6,7 +6,7 @@
 //  3. sustained delivery to a rate-limited respond.io stand-in (target >= 19.5/s, never above
 //     20 in any rolling second) vs respond.io's 20/s;
 //  4. peak RSS after 100,000 events held pending (respond.io down), vs the same process idle.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -79,7 +79,10 @@ function load(url, options) {
 }
 
 async function messageBench() {
-  const provider = await startSink(() => ({ id: `p-${(sent += 1)}`, status: 'accepted' }));
+  const provider = await startSink(() => {
+    sent += 1;
+    return { id: `p-${sent}`, status: 'accepted' };
+  });
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-bridge-'));
   const bridge = await startBridge({
     adapter: benchAdapter(provider.url),
@@ -131,58 +134,106 @@ async function messageBench() {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-async function intakeBench() {
-  const sink = await startSink();
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-intake-'));
-  const bridge = await startBridge({
-    adapter: benchAdapter(sink.url),
-    channel,
-    respondio: { webhookUrl: `${sink.url}/custom/channel/webhook/` },
-    stateDir,
-    outboxOptions: { maxEvents: 1_000_000 },
+/** Child process: the server under intake load, so the load generator does not share its event loop. */
+async function intakeServer(kind) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-intake-${kind}-`));
+  let url;
+  let stop;
+  if (kind === 'bridge') {
+    const bridge = await startBridge({
+      adapter: benchAdapter('http://127.0.0.1:9'),
+      channel,
+      // Delivery is not measured here: events stay journaled.
+      respondio: { webhookUrl: 'http://127.0.0.1:9/custom/channel/webhook/' },
+      stateDir: dir,
+      outboxOptions: { maxEvents: 1_000_000 },
+    });
+    url = bridge.url;
+    stop = async () => {
+      const { pending } = bridge.outbox.stats();
+      await bridge.close();
+      return pending;
+    };
+  } else {
+    // Baseline: the naive durable handler, one write + fsync per event.
+    const file = await open(join(dir, 'events.ndjson'), 'a');
+    const naive = Fastify();
+    let count = 0;
+    naive.post('/webhooks/bench', async (request) => {
+      await file.write(`${JSON.stringify(request.body)}\n`);
+      await file.datasync();
+      count += 1;
+      return { ok: true };
+    });
+    await naive.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${naive.server.address().port}`;
+    stop = async () => {
+      await naive.close();
+      await file.close();
+      return count;
+    };
+  }
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  process.stdin.once('data', async () => {
+    const stored = await stop();
+    rmSync(dir, { recursive: true, force: true });
+    process.stdout.write(`${JSON.stringify({ stored })}\n`);
+    process.exit(0);
   });
-  // Baseline: the naive durable handler, one write + fsync per event.
-  const naiveDir = mkdtempSync(join(tmpdir(), 'bench-naive-'));
-  const file = await open(join(naiveDir, 'events.ndjson'), 'a');
-  const naive = Fastify();
-  naive.post('/webhooks/bench', async (request) => {
-    await file.write(`${JSON.stringify(request.body)}\n`);
-    await file.datasync();
-    return { ok: true };
+}
+
+/** Runs `intakeServer(kind)` in a child and loads it with unique signed webhooks. */
+async function loadIntake(kind) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'intake-server', kind], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  await naive.listen({ port: 0, host: '127.0.0.1' });
+  const lines = [];
+  const waiters = [];
+  child.stdout.setEncoding('utf8');
+  let buffer = '';
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      lines.push(JSON.parse(buffer.slice(0, i)));
+      buffer = buffer.slice(i + 1);
+      waiters.shift()?.();
+    }
+  });
+  const next = () =>
+    lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(() => r(lines.shift())));
+  const { url } = await next();
   let counter = 0;
-  const unique = () => [
-    {
-      method: 'POST',
-      setupRequest: (req) => {
-        counter += 1;
-        const body = JSON.stringify({ from: `+6017${String(counter % 1000).padStart(7, '0')}`, id: `ev-${counter}` });
-        const signature = createHmac('sha256', SECRET).update(body).digest('hex');
-        return { ...req, body, headers: { 'content-type': 'application/json', 'x-signature': signature } };
-      },
-    },
-  ];
-  const b = await load(`http://127.0.0.1:${naive.server.address().port}/webhooks/bench`, {
+  const result = await load(`${url}/webhooks/bench`, {
     connections: 50,
-    requests: unique(),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          counter += 1;
+          const body = JSON.stringify({ from: `+6017${String(counter % 1000).padStart(7, '0')}`, id: `ev-${counter}` });
+          const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+          return { ...req, body, headers: { 'content-type': 'application/json', 'x-signature': signature } };
+        },
+      },
+    ],
   });
-  const o = await load(`${bridge.url}/webhooks/bench`, { connections: 50, requests: unique() });
-  if (o.non2xx > 0) throw new Error(`bridge answered ${o.non2xx} non-2xx`);
-  const stats = bridge.outbox.stats();
-  const ratio = o.requests.average / b.requests.average;
-  report('durable webhook intake (fsync batched)', o.requests.average, 'events/s', {
-    ratio,
+  child.stdin.write('stop\n');
+  const { stored } = await next();
+  if (result.non2xx > 0) throw new Error(`${kind} answered ${result.non2xx} non-2xx`);
+  return { rps: result.requests.average, stored };
+}
+
+async function intakeBench() {
+  const naive = await loadIntake('naive');
+  const ours = await loadIntake('bridge');
+  report('durable webhook intake (fsync batched)', ours.rps, 'events/s', {
+    ratio: ours.rps / naive.rps,
     target: '>= 5000 events/s',
-    pass: o.requests.average >= 5000,
+    pass: ours.rps >= 5000,
   });
-  console.log(`  (baseline: fsync per event ${b.requests.average.toFixed(0)} events/s; ${stats.pending} journaled)`);
-  await bridge.close();
-  await naive.close();
-  await file.close();
-  sink.close();
-  rmSync(stateDir, { recursive: true, force: true });
-  rmSync(naiveDir, { recursive: true, force: true });
+  console.log(
+    `  (baseline: bare Fastify, fsync per event, no signature/validation/dedupe: ${naive.rps.toFixed(0)} events/s; bridge journaled ${ours.stored})`,
+  );
 }
 
 async function deliveryBench() {
@@ -268,9 +319,13 @@ async function rssBench() {
 
 if (process.argv[2] === 'rss-child') {
   await rssChild();
+} else if (process.argv[2] === 'intake-server') {
+  await intakeServer(process.argv[3]);
 } else {
-  await messageBench();
-  await intakeBench();
-  await deliveryBench();
-  await rssBench();
+  // BENCH_ONLY=intake (or message, delivery, rss) runs one of them.
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'message') await messageBench();
+  if (!only || only === 'intake') await intakeBench();
+  if (!only || only === 'delivery') await deliveryBench();
+  if (!only || only === 'rss') await rssBench();
 }
