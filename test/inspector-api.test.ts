@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExchangeFeed } from '../src/exchange.js';
 import { PAGE_ASSETS } from '../src/inspector/assets.js';
-import { type InspectorHandle, startInspector } from '../src/inspector/server.js';
+import { buildInspector, type InspectorHandle, startInspector } from '../src/inspector/server.js';
 import type { Entry, SendOutcome } from '../src/inspector/types.js';
 import { startReceiver } from './support/inspector-receiver.js';
 import { CHANNEL_ID, scriptedConversation } from './support/inspector-traffic.js';
@@ -107,7 +107,7 @@ describe('inspector API', () => {
     expect(inspector.history.list()).toHaveLength(1);
   });
 
-  it('answers bad compose and replay input with 4xx and a message, and refuses cross-origin posts', async () => {
+  it('answers bad compose and replay input with 4xx and a message, and refuses cross-origin posts and foreign Host names', async () => {
     const { url } = await setup({ bridgeUrl: 'http://127.0.0.1:9' });
     const bad = await post(`${url}/api/compose`, { contactId: '+1', message: { type: 'text', text: '' } });
     expect(bad.status).toBe(400);
@@ -116,6 +116,11 @@ describe('inspector API', () => {
     expect(missing.status).toBe(404);
     const foreign = await post(`${url}/api/replay`, { seq: 1 }, { origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);
+    const { app } = await buildInspector({ token: () => TOKEN });
+    closers.push(() => app.close());
+    const rebound = await app.inject({ url: '/api/entries', headers: { host: 'evil.example:4444' } });
+    expect(rebound.statusCode).toBe(403);
+    expect((await app.inject({ url: '/api/entries', headers: { host: 'localhost:4444' } })).statusCode).toBe(200);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
 

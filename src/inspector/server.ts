@@ -60,6 +60,7 @@ const ReplaySchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
 });
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const SinceSchema = z.object({ since: z.coerce.number().int().nonnegative().default(0) });
 
 function fail(reply: FastifyReply, status: number, message: string) {
@@ -95,8 +96,12 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
   const streams = new Set<FastifyReply>();
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
-  // Another web page in the same browser must not drive compose or replay (CSRF, DNS rebinding).
+  // Another web page in the same browser must not drive compose or replay (CSRF), nor read the
+  // API through a name that resolves to loopback (DNS rebinding): on loopback, Host must say so.
+  const loopback = LOOPBACK.has(options.host ?? '127.0.0.1');
   app.addHook('onRequest', async (request, reply) => {
+    const hostname = (request.headers.host ?? '').replace(/:\d+$/, '');
+    if (loopback && !LOOPBACK.has(hostname)) return fail(reply, 403, `host ${hostname} refused: use 127.0.0.1`);
     const origin = request.headers.origin;
     if (request.method !== 'GET' && origin && new URL(origin).host !== request.headers.host) {
       return fail(reply, 403, 'cross-origin requests are refused');
