@@ -1,0 +1,56 @@
+/**
+ * The bridge (`custom-channel start`, a real process) against the real respond.io emulator:
+ * its contract checks, its own 20/s limit (it answers 429 past it) and injected 503s on 30% of
+ * posts. Every event must be stored exactly once, with no rate-limit refusal.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, expect, it } from 'vitest';
+import { startEmulator } from '../src/emulator/index.js';
+import {
+  buildInbound,
+  createBridgeProject,
+  E2E_CHANNEL,
+  postAll,
+  spawnBridge,
+  waitUntil,
+} from './support/bridge-project.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+it('stores 100 inbound events exactly once in the emulator despite 30% 503s, without tripping its 20/s limit', async () => {
+  const emulator = await startEmulator({
+    channels: [{ ...E2E_CHANNEL, idType: 'phone' }],
+    faults: { failureRate: 0.3 },
+  });
+  cleanups.push(() => emulator.close());
+  const root = await createBridgeProject();
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  const bridge = spawnBridge(root, emulator.webhookUrl);
+  cleanups.push(async () => {
+    if (bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
+    await bridge.exited;
+  });
+  const url = await bridge.url;
+  const events = buildInbound(100);
+  await postAll(() => url, events);
+  const stored = () => emulator.listMessages({ traffic: 'incoming' });
+  await waitUntil(
+    () => stored().length >= 100,
+    60_000,
+    () => `${stored().length} of 100 stored`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const mIds = stored().map((record) => record.mId);
+  expect(mIds).toHaveLength(100);
+  expect(new Set(mIds).size).toBe(100);
+  expect(new Set(mIds)).toEqual(new Set(events.map((e) => e.id)));
+  const rejected = emulator.events().filter((e) => e.type === 'webhook.rejected');
+  expect(rejected.filter((e) => e.type === 'webhook.rejected' && e.status === 503).length).toBeGreaterThan(0);
+  expect(rejected.filter((e) => e.type === 'webhook.rejected' && e.status !== 503)).toEqual([]);
+  expect(emulator.events().filter((e) => e.type === 'anomaly')).toEqual([]);
+  bridge.child.kill('SIGTERM');
+  expect(await bridge.exited).toBe(0);
+}, 90_000);
