@@ -210,6 +210,35 @@ describe('provider webhooks', () => {
     expect(dead.reason).toMatch(/^invalid event from the adapter: contactId: must be E.164/);
   });
 
+  it('answers 503 with Retry-After when the outbox is full, and records nothing', async () => {
+    const full = buildBridge({
+      adapter,
+      channel,
+      respondio: { webhookUrl: 'http://127.0.0.1:9/custom/channel/webhook/' },
+      stateDir: join(dir, 'full'),
+      outboxOptions: { maxEvents: 1 },
+    });
+    try {
+      const send = (id: string) => {
+        const raw = JSON.stringify({ from: '+60177872890', id, text: 'x' });
+        return full.inject({
+          method: 'POST',
+          url: WEBHOOK,
+          headers: { 'content-type': 'application/json', 'x-test-signature': sign(raw) },
+          payload: raw,
+        });
+      };
+      expect((await send('f-1')).statusCode).toBe(200);
+      const refused = await send('f-2');
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.json().error.message).toMatch(/outbox full/);
+      expect(full.bridge.outbox.stats().pending).toBe(1);
+    } finally {
+      await full.close();
+    }
+  });
+
   it('answers 404 for an unknown path and reports readiness on /health', async () => {
     expect((await app.inject({ method: 'POST', url: '/nope', payload: 'x' })).statusCode).toBe(404);
     const health = await app.inject({ method: 'GET', url: '/health' });

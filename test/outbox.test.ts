@@ -9,6 +9,7 @@ import {
   type Deliver,
   type DeliveryResult,
   type FileOutbox,
+  OutboxFullError,
   OutboxLockedError,
   openFileOutbox,
   parseRetryAfter,
@@ -132,6 +133,27 @@ describe('file outbox', () => {
     const [dead] = await outbox.list('dead');
     expect(dead).toMatchObject({ reason: 'respond.io answered 400: contactId invalid', attempts: 1 });
     expect(outbox.stats()).toMatchObject({ pending: 0, deadLetters: 1 });
+  });
+
+  it("delivers one contact's events in order, a retried one holding back those behind it", async () => {
+    const outbox = await openOutbox({ dir, backoff: { baseMs: 5, maxMs: 20 } });
+    await outbox.enqueue(['o1', 'o2', 'o3', 'o4'].map((mId) => event(mId)));
+    const delivered: string[] = [];
+    const { deliver } = scripted((mId, attempt) => {
+      if (mId === 'o2' && attempt < 3) return { ok: false, retry: true, error: 'respond.io answered 502' };
+      delivered.push(mId);
+      return { ok: true };
+    });
+    outbox.start(deliver);
+    await until(() => outbox.stats().delivered === 4);
+    expect(delivered).toEqual(['o1', 'o2', 'o3', 'o4']);
+  });
+
+  it('refuses events beyond its capacity, so the provider retries later', async () => {
+    const outbox = await openOutbox({ dir, maxEvents: 2 });
+    await outbox.enqueue([event('a'), event('b')]);
+    await expect(outbox.enqueue([event('c')])).rejects.toBeInstanceOf(OutboxFullError);
+    expect(outbox.stats().pending).toBe(2);
   });
 
   it('moves dead letters back with retry(id) and drops them with purge', async () => {
