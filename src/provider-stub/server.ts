@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { usageError } from '../errors.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, safeEqual } from '../secrets.js';
 import { buildPayload, type FillValues, getPath } from './fill.js';
@@ -265,8 +266,11 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     },
     setScenario(contactId: string, scenario: Scenario) {
       if (!available.includes(scenario)) {
-        throw new Error(
-          `the ${manifest.provider} stand-in cannot play "${scenario}" (it can: ${available.join(', ')})`,
+        throw usageError(
+          `the ${manifest.provider} stand-in cannot play "${scenario}"`,
+          available.length > 1
+            ? `pick one of: ${available.join(', ')} (the provider reports no other statuses)`
+            : `${manifest.provider} sends no status callbacks: leave --scenario out`,
         );
       }
       rules.set(contactId, scenario);
