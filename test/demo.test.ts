@@ -128,6 +128,24 @@ describe('built bin, offline', { timeout: 60_000 }, () => {
     expect(left).toEqual([]);
   });
 
+  it('Ctrl-C during the demo exits 130 and leaves no temp folder behind', async () => {
+    const tmp = join(folder, 'tmp-int');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(tmp, { recursive: true });
+    const child = spawn(process.execPath, [bin, 'demo'], {
+      cwd: folder,
+      env: { ...process.env, XDG_CONFIG_HOME: folder, TMPDIR: tmp, NO_COLOR: '1' },
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('sending')) child.kill('SIGINT');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   it('demo --json gives the summary as data', async () => {
     const { code, stdout } = await runBin(['demo', '--json'], folder);
     expect(code).toBe(0);

@@ -23,6 +23,8 @@ Example:
     )
     .action(async (flags: DemoFlags, command: Command) => {
       const { reporter } = contextOf(command);
+      const { installInterruptHandler } = await import('../send/interrupt.js');
+      const removeInterruptHandler = installInterruptHandler();
       const { style } = reporter;
       const { runDemo } = await import('../demo/run.js');
       const { renderProgress, renderStatusFlow } = await import('../ui/timeline.js');
@@ -40,6 +42,7 @@ Example:
           reporter.info(`        ${flow}`);
         },
       });
+      removeInterruptHandler();
       reporter.emit(report);
       const seconds = (report.durationMs / 1000).toFixed(1);
       const summary = `${report.outbound} outbound (${report.failedAsExpected} failed on purpose, reason shown), ${report.inbound} inbound, in ${seconds} s`;

@@ -52,6 +52,8 @@ Examples:
     )
     .action(async (text: string | undefined, flags: SendFlags, command: Command) => {
       const { reporter } = contextOf(command);
+      const { installInterruptHandler } = await import('../send/interrupt.js');
+      const removeInterruptHandler = installInterruptHandler();
       const expect = flags.expect ? parseExpect(flags.expect) : undefined;
       const timeoutMs = parseDuration(flags.timeout);
       const { runSend } = await import('../send/run.js');
@@ -75,6 +77,7 @@ Examples:
         onStart: (line) => reporter.info(reporter.style.bold(line)),
         onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
       });
+      removeInterruptHandler();
       reporter.emit(report);
       if (report.direction === 'outbound') {
         reporter.info(`  status   ${renderStatusFlow(report.statuses, report.startedAt, reporter.style)}`);

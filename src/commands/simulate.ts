@@ -50,6 +50,8 @@ Examples:
     )
     .action(async (names: string[], flags: SimulateFlags, command: Command) => {
       const { reporter } = contextOf(command);
+      const { installInterruptHandler } = await import('../send/interrupt.js');
+      const removeInterruptHandler = installInterruptHandler();
       const { listSimulateCases, runSimulate } = await import('../simulate/run.js');
       const { renderCase } = await import('../ui/timeline.js');
       if (flags.list) {
@@ -72,6 +74,7 @@ Examples:
           for (const line of renderCase(result, reporter.style, reporter.verbose)) reporter.info(line);
         },
       });
+      removeInterruptHandler();
       reporter.emit(report);
       if (!report.eventsObserved) {
         reporter.info(reporter.style.dim('events reaching respond.io were not observed (external --target)'));

@@ -87,6 +87,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const folder = await mkdtemp(join(tmpdir(), 'custom-channel-demo-'));
+  const { onInterruptCleanup } = await import('../send/interrupt.js');
+  const unregister = options.keep ? () => {} : onInterruptCleanup(() => rm(folder, { recursive: true, force: true }));
   const { scaffoldDemoProject, startLocalStack } = await import('../send/stack.js');
   const steps: DemoStep[] = [];
   try {
@@ -133,6 +135,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       await stack.close();
     }
   } finally {
+    unregister();
     if (!options.keep) await rm(folder, { recursive: true, force: true });
   }
   const outbound = steps.filter((s) => s.direction === 'outbound');

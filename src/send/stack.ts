@@ -16,8 +16,8 @@ import type { ProviderMock, Scenario } from '../mock-provider/types.js';
 import { loadAdapter, loadProject } from '../project.js';
 import type { ObservedEvent } from '../simulate/checks.js';
 import { createEventObserver, type EventObserver } from '../simulate/observer.js';
-
 import { webhookBodyOf } from './follow.js';
+import { onInterruptCleanup } from './interrupt.js';
 
 export {
   type FollowInboundInput,
@@ -97,10 +97,12 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      unregister();
       for (const fn of closers.reverse()) await fn().catch(() => {});
     })();
     return closing;
   };
+  const unregister = onInterruptCleanup(close);
   try {
     const provider = await startStandIn(project.root, project.template, options.providerStepMs);
     if (provider) closers.push(() => provider.close());
