@@ -83,6 +83,9 @@ Examples:
         reporter.info(`  status   ${renderStatusFlow(report.statuses, report.startedAt, reporter.style)}`);
       }
       for (const line of describeAnalysis(report.analysis)) reporter.info(`  ${line}`);
+      for (const anomaly of report.anomalies ?? []) {
+        reporter.info(reporter.style.yellow(`  respond.io (emulator) flagged ${anomaly.kind}: ${anomaly.message}`));
+      }
       if (report.ok) reporter.success(report.summary);
       else {
         reporter.info(reporter.style.red(report.summary));

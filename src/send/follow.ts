@@ -111,7 +111,12 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
   const hops = hopStream(stack, startedAt, input.onHop);
   // Receipts may reach respond.io before sendMessage resolves: collect them all, filter by mId later.
   const receipts: Array<{ mId: string; status: StatusObservation }> = [];
+  const anomalies: Array<{ mId?: string; kind: string; message: string }> = [];
   const unsubscribe = stack.emulator.subscribe((event: EmulatorEvent) => {
+    if (event.type === 'anomaly') {
+      anomalies.push({ mId: event.anomaly.mId, kind: event.anomaly.kind, message: event.anomaly.message });
+      return;
+    }
     if (event.type !== 'webhook.accepted') return;
     for (const e of webhookBodyOf(event)?.events ?? []) {
       if (e?.type !== 'message_status') continue;
@@ -168,6 +173,7 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
       hops: allHops,
       statuses: history,
       analysis: withProviderLeg(analyzeStatuses(history, input.expect), allHops),
+      anomalies: anomalies.filter((a) => a.mId === mId).map(({ kind, message }) => ({ kind, message })),
       totalMs: last - startedAt,
     };
   } finally {

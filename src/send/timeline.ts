@@ -32,6 +32,8 @@ export interface Timeline {
   /** respond.io's status history of the message. */
   statuses: StatusObservation[];
   analysis: StatusAnalysis;
+  /** What respond.io (the emulator) flagged for this message, e.g. `duplicate-status` (offline only). */
+  anomalies?: Array<{ kind: string; message: string }>;
   /** From the first request to the last status. */
   totalMs: number;
 }
