@@ -10,9 +10,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { usageError } from '../errors.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
-import { maskHeaders, safeEqual } from '../secrets.js';
+import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, getPath } from './fill.js';
-import { type LoadedStub, loadStubManifest, type StubCallback, type StubRoute } from './manifest.js';
+import { authorized, encodeBody, parseBody, routePattern } from './http.js';
+import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
 
 export interface ProviderStubOptions {
   /** Project or template folder holding `fixtures/provider-stub.json`. */
@@ -65,54 +66,6 @@ export interface ProviderStub extends ProviderMock {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function parseBody(raw: string, contentType: string | undefined): unknown {
-  if (raw === '') return undefined;
-  if (/json/i.test(contentType ?? '')) {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  if (/x-www-form-urlencoded/i.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(raw));
-  return raw;
-}
-
-/** `/bot:token/sendMessage` -> a regex with named groups. */
-function routePattern(path: string): RegExp {
-  const source = path
-    .split(/(:[A-Za-z]+)/)
-    .map((part) => (part.startsWith(':') ? `(?<${part.slice(1)}>[^/]+)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}/?$`);
-}
-
-function authorized(
-  route: StubRoute,
-  req: IncomingMessage,
-  params: Record<string, string>,
-  env: Record<string, string>,
-) {
-  const auth = route.auth;
-  if (!auth) return true;
-  if ('pathParam' in auth) return safeEqual(params[auth.pathParam] ?? '', env[auth.env] ?? '');
-  const header = req.headers.authorization ?? '';
-  if ('bearer' in auth) return safeEqual(header, `Bearer ${env[auth.bearer] ?? ''}`);
-  const expected = Buffer.from(`${env[auth.basic.username] ?? ''}:${env[auth.basic.password] ?? ''}`).toString(
-    'base64',
-  );
-  return safeEqual(header, `Basic ${expected}`);
-}
-
-function encode(body: unknown, as: 'json' | 'form'): { text: string; type: string } {
-  if (as === 'json') return { text: JSON.stringify(body), type: 'application/json' };
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
-    form.append(key, value === null || value === undefined ? '' : String(value));
-  }
-  return { text: form.toString(), type: 'application/x-www-form-urlencoded' };
-}
-
 /**
  * Starts the stand-in described by `<root>/fixtures/provider-stub.json` on 127.0.0.1.
  * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
@@ -152,7 +105,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     if (!callbackBase) {
       record.error = 'no callback base: call setCallbackBase(bridgeUrl) first';
     } else {
-      const { text, type } = encode(body, cb.as);
+      const { text, type } = encodeBody(body, cb.as);
       try {
         const res = await doFetch(url, {
           method: cb.method,
@@ -197,15 +150,17 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
       const match = routePattern(route.path).exec(url.pathname);
       if (!match) continue;
       const params = { ...match.groups };
+      // A token in the path (Telegram's /bot<token>/) is a secret like any other in a record.
+      const secretParam = route.auth && 'pathParam' in route.auth ? params[route.auth.pathParam] : undefined;
       const record: StubRequest = {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: secretParam ? url.pathname.split(secretParam).join(maskSecret(secretParam)) : url.pathname,
         headers: maskHeaders(req.headers),
         body,
         status: 200,
         response: undefined,
       };
-      if (!authorized(route, req, params, env)) {
+      if (!authorized(route.auth, req.headers.authorization, params, env)) {
         record.status = route.unauthorized?.status ?? 401;
         record.response = route.unauthorizedTemplate
           ? buildPayload(route.unauthorizedTemplate, { values: values({}), env })
