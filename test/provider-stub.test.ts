@@ -212,7 +212,7 @@ describe('Telegram stand-in', () => {
       const [request] = stub.requests();
       expect(mId).toBe(`${chat}:${request.messageId}`);
       expect(request.path).toMatch(/^\/bot.+\/send[A-Z][a-z]+$/);
-    expect(request.path).not.toContain(stub.env.TELEGRAM_BOT_TOKEN);
+      expect(request.path).not.toContain(stub.env.TELEGRAM_BOT_TOKEN);
       await stub.idle();
       expect(receiver.received).toEqual([]);
       expect(stub.scenarios).toEqual(['silent']);
