@@ -10,7 +10,7 @@ import type { Scenario } from '../mock-provider/types.js';
 import { formatDuration } from './duration.js';
 import { runLiveSend } from './live.js';
 import { buildSendMessage, type SendMessageInput } from './message.js';
-import type { StackOptions } from './stack.js';
+import type { LocalStack, StackOptions } from './stack.js';
 import type { Hop, Timeline } from './timeline.js';
 
 export interface SendOptions {
@@ -31,7 +31,7 @@ export interface SendOptions {
   /** Developer API settings for `live` (default: from config). */
   devApi?: { url?: string; token?: string; channelId?: number };
   /** Reuse a running local stack instead of starting one (demo, benchmarks). */
-  stack?: import('./stack.js').LocalStack;
+  stack?: LocalStack;
   stackOptions?: StackOptions;
   onStart?(line: string): void;
   onHop?(hop: Hop): void;
@@ -94,8 +94,12 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
     const expect = options.expect ?? DEFAULT_EXPECT.filter((s) => stack.capabilities.statuses.includes(s));
     const scenario = options.scenario;
     if (scenario) stack.setScenario(to, scenario);
+    const unreported = expect.filter((s) => !stack.capabilities.statuses.includes(s));
+    const note = unreported.length
+      ? ` (the adapter declares it never reports ${unreported.join(', ')}: expect a timeout)`
+      : '';
     options.onStart?.(
-      `respond.io sends a ${message.type} message to ${to}${scenario ? ` (scenario ${scenario})` : ''}, expecting ${expect.join(', ')}`,
+      `respond.io sends a ${message.type} message to ${to}${scenario ? ` (scenario ${scenario})` : ''}, expecting ${expect.join(', ')}${note}`,
     );
     const timeline = await followOutbound(stack, { to, message, expect, timeoutMs, onHop: options.onHop });
     return finish(timeline, { mode: 'offline', to, scenario, message, timeoutMs });
