@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { usageError } from '../errors.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
-import { buildPayload, type FillValues, getPath } from './fill.js';
+import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
 import { authorized, encodeBody, parseBody, routePattern } from './http.js';
 import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
 
@@ -98,8 +98,8 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
   ): Promise<StubCallbackRecord> {
     const context = { values: values(fill), env };
     const body = buildPayload(cb.template, context);
-    const path = buildPayload({ base: cb.path, set: {}, unset: [] }, context) as string;
-    const headers = buildPayload({ base: cb.headers, set: {}, unset: [] }, context) as Record<string, string>;
+    const path = fillPlaceholders(cb.path, context) as string;
+    const headers = fillPlaceholders(cb.headers, context) as Record<string, string>;
     const url = `${callbackBase ?? ''}${path}`;
     const record: StubCallbackRecord = { name, url, body, status: 0, messageId };
     if (!callbackBase) {
@@ -203,10 +203,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   env = {
-    ...(buildPayload({ base: manifest.env, set: {}, unset: [] }, { values: { url }, env: {} }) as Record<
-      string,
-      string
-    >),
+    ...(fillPlaceholders(manifest.env, { values: { url }, env: {} }) as Record<string, string>),
     ...options.env,
   };
   const available = Object.keys(manifest.scenarios) as Scenario[];
@@ -238,9 +235,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         text: input.text,
         fromName: input.fromName ?? 'Test Contact',
       };
-      const messageId = String(
-        buildPayload({ base: stub.inbound.mId, set: {}, unset: [] }, { values: values(fill), env }),
-      );
+      const messageId = String(fillPlaceholders(stub.inbound.mId, { values: values(fill), env }));
       const record = await post(stub.inbound, 'inbound', fill, messageId);
       if (record.error || record.status >= 300) {
         throw new Error(
