@@ -13,7 +13,7 @@ import type { EmulatorEvent, EmulatorHandle } from '../emulator/types.js';
 import { CliError } from '../errors.js';
 import { type Exchange, ExchangeFeed } from '../exchange.js';
 import type { ProviderMock, Scenario } from '../mock-provider/types.js';
-import { loadAdapter, loadProject } from '../project.js';
+import { findProjectRoot, loadAdapter, loadProject } from '../project.js';
 import type { ObservedEvent } from '../simulate/checks.js';
 import { createEventObserver, type EventObserver } from '../simulate/observer.js';
 import { webhookBodyOf } from './follow.js';
@@ -90,7 +90,13 @@ async function startStandIn(root: string, template: string | undefined, stepMs?:
  * @example const stack = await startLocalStack({ cwd: projectDir }); ...; await stack.close()
  */
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
-  const project = loadProject(options.cwd ?? process.cwd(), options.env ?? process.env);
+  const cwd = options.cwd ?? process.cwd();
+  if (!findProjectRoot(cwd)) {
+    throw new CliError(`no custom-channel project found in ${cwd} or above`, {
+      hint: 'cd into a project (`custom-channel init` makes one); or use simulate --target <url> --token <token>, send --live, or `custom-channel demo`',
+    });
+  }
+  const project = loadProject(cwd, options.env ?? process.env);
   const adapter = await loadAdapter(project.adapterPath);
   const stateDir = await mkdtemp(join(tmpdir(), 'custom-channel-run-'));
   const closers: Array<() => Promise<unknown>> = [() => rm(stateDir, { recursive: true, force: true })];
