@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adaptCasesToCapabilities, buildBuiltinCases, buildCaseFromValue, selectCases } from '../src/simulate/cases.js';
-import { checkErrorBody, checkEventTypes, checkMId, type ObservedResponse } from '../src/simulate/checks.js';
+import {
+  checkErrorBody,
+  checkEventsValid,
+  checkEventTypes,
+  checkMId,
+  type ObservedResponse,
+} from '../src/simulate/checks.js';
 import { runCases } from '../src/simulate/engine.js';
 import { createEventObserver } from '../src/simulate/observer.js';
 import {
@@ -122,6 +128,18 @@ describe('checks', () => {
     expect(checkErrorBody(response(html, false, 500)).message).toMatch(/stack trace/);
     expect(checkErrorBody(response({ error: { message: 'no' } }, true, 400)).ok).toBe(true);
     expect(checkErrorBody(response({ message: 'no' }, true, 400)).ok).toBe(false);
+  });
+
+  it('events-valid names the contract problem of an event respond.io refused', () => {
+    const bad = {
+      type: 'message' as const,
+      mId: 'm1',
+      contactId: 'c',
+      problems: [{ path: 'events[0].timestamp', message: 'is required' }],
+    };
+    const check = checkEventsValid([bad]);
+    expect(check.ok).toBe(false);
+    expect(check.message).toBe('1 event(s) break the contract, e.g. message m1: events[0].timestamp: is required');
   });
 
   it('event-types names what is missing', () => {
