@@ -54,7 +54,10 @@ export class EmulatorStore {
 
   /** Stamps `seq` and `time`, keeps and fans out the event; a throwing listener is isolated. */
   publish(event: NewEmulatorEvent): EmulatorEvent {
-    const stamped = { ...event, seq: ++this.#seq, time: this.now() } as EmulatorEvent;
+    // Callers pass a fresh literal: stamping it in place saves a copy per event.
+    const stamped = event as EmulatorEvent;
+    stamped.seq = ++this.#seq;
+    stamped.time = this.now();
     this.#events.push(stamped);
     // Trimmed in chunks: dropping one at a time would copy the whole array on every event.
     if (this.#events.length > MAX_EVENTS + TRIM_CHUNK) this.#events = this.#events.slice(-MAX_EVENTS);
@@ -94,7 +97,9 @@ export class EmulatorStore {
     const existing = this.contact(channelId, contactId);
     const at = this.now();
     if (existing) {
-      if (Object.keys(profile).length > 0) {
+      const current = existing.profile as Record<string, unknown>;
+      // Most posts repeat the same fields: only a real change makes a new profile.
+      if (Object.entries(profile).some(([field, value]) => current[field] !== value)) {
         existing.profile = { ...existing.profile, ...profile };
         existing.updatedAt = at;
       }
@@ -194,20 +199,24 @@ export class EmulatorStore {
         return;
       }
       const contact = this.ensureContact(channelId, contactId, body.contact);
-      const base = {
-        messageId: this.#nextMessageId++,
-        channelId,
-        contactId,
-        contactNumericId: contact.id,
-        message: event.message,
-        mId: event.mId,
-        createdAt: this.now(),
-        warnings: own,
-        anomalies: [] as Anomaly[],
-        timestamp: event.timestamp,
-      };
+      const messageId = this.#nextMessageId++;
+      const createdAt = this.now();
       if (event.type === 'message') {
-        const record: InboundMessageRecord = { ...base, traffic: 'incoming', origin: 'contact', statuses: [] };
+        const record: InboundMessageRecord = {
+          messageId,
+          channelId,
+          contactId,
+          contactNumericId: contact.id,
+          message: event.message,
+          mId: event.mId,
+          createdAt,
+          statuses: [],
+          warnings: own,
+          anomalies: [],
+          traffic: 'incoming',
+          origin: 'contact',
+          timestamp: event.timestamp,
+        };
         this.#add(record);
         this.publish({
           type: 'message.inbound',
@@ -226,7 +235,16 @@ export class EmulatorStore {
           eventTimestamp: event.timestamp,
         };
         const record: OutgoingMessageRecord = {
-          ...base,
+          messageId,
+          channelId,
+          contactId,
+          contactNumericId: contact.id,
+          message: event.message,
+          mId: event.mId,
+          createdAt,
+          warnings: own,
+          anomalies: [],
+          timestamp: event.timestamp,
           traffic: 'outgoing',
           origin: 'echo',
           status: 'sent',
