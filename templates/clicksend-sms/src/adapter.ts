@@ -17,6 +17,7 @@ import {
   flatFields,
   parseInbound,
   parseReceipt,
+  pickReply,
   receiptStatus,
   type SendResponse,
   type SmsMessage,
@@ -27,7 +28,9 @@ import {
 import { RecentMap } from './recent-map.ts';
 
 /** Recipient of each recent send, for receipts that come back without custom_string. */
-const recipients = new RecentMap(10_000);
+const recipients = new RecentMap<string>(10_000);
+/** The replies of the last quick reply each contact got, to read an answer such as "2". */
+const openChoices = new RecentMap<readonly string[]>(10_000);
 
 /** Receipts carry no recipient: it travels in custom_string (set on send) or is remembered. */
 function receiptContact(fields: Record<string, string>, messageId: string): string | undefined {
@@ -35,6 +38,14 @@ function receiptContact(fields: Record<string, string>, messageId: string): stri
     if (candidate && /^\+?[1-9]\d{6,14}$/.test(candidate.trim())) return toE164(candidate.trim());
   }
   return recipients.get(messageId);
+}
+
+/** An answer to the last quick reply ("2", or the reply itself) becomes that reply's text. */
+function answerText(body: string, contactId: string): string {
+  const reply = pickReply(body, openChoices.get(contactId));
+  if (reply === undefined) return body;
+  openChoices.forget(contactId);
+  return reply;
 }
 
 export const INBOUND_PATH = '/webhooks/clicksend/inbound';
@@ -109,6 +120,8 @@ export default defineAdapter({
       throw new AdapterError(`ClickSend refused the SMS to ${input.contactId}: ${sent.status}`);
     }
     recipients.remember(sent.message_id, input.contactId);
+    if (input.message.type === 'quick_reply') openChoices.remember(input.contactId, input.message.replies);
+    else openChoices.forget(input.contactId);
     return { mId: sent.message_id };
   },
 
@@ -129,7 +142,7 @@ export default defineAdapter({
             type: 'message',
             mId: sms.messageId,
             timestamp: toMillis(sms.timestamp, ctx.now()),
-            message: { type: 'text', text: sms.body },
+            message: { type: 'text', text: answerText(sms.body, sms.from) },
           },
         };
         return { events: [event] };

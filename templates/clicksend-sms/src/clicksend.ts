@@ -46,6 +46,19 @@ export function smsBody(message: Message): string | undefined {
   }
 }
 
+/**
+ * The reply a contact chose from a numbered quick reply: by its number (`2`, `2)`, `2.`) or by
+ * its text (any case); `undefined` when the SMS is not an answer.
+ * @example pickReply(' 2 ', ['Good', 'Bad']) // 'Bad'
+ */
+export function pickReply(body: string, replies: readonly string[] | undefined): string | undefined {
+  if (!replies || replies.length === 0) return undefined;
+  const text = body.trim();
+  const number = /^(\d{1,2})\s*[).]?$/.exec(text);
+  if (number) return replies[Number(number[1]) - 1];
+  return replies.find((reply) => reply.toLowerCase() === text.toLowerCase());
+}
+
 /** A flat push body (form fields or JSON) with every value as a string. */
 export function flatFields(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};

@@ -1,9 +1,9 @@
 /** A Map that forgets its oldest entries beyond `limit`, so a long-running server stays small. */
-export class RecentMap {
-  readonly #entries = new Map<string, string>();
+export class RecentMap<V> {
+  readonly #entries = new Map<string, V>();
   constructor(readonly limit: number) {}
 
-  remember(key: string, value: string): void {
+  remember(key: string, value: V): void {
     this.#entries.delete(key);
     this.#entries.set(key, value);
     if (this.#entries.size > this.limit) {
@@ -12,7 +12,11 @@ export class RecentMap {
     }
   }
 
-  get(key: string): string | undefined {
+  get(key: string): V | undefined {
     return this.#entries.get(key);
+  }
+
+  forget(key: string): void {
+    this.#entries.delete(key);
   }
 }

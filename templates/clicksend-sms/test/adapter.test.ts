@@ -126,6 +126,34 @@ describe('inbound SMS push', () => {
     expect(result.events).toEqual([expected]);
   });
 
+  it('reads an answer to the last quick reply by number or text, once', async () => {
+    const contact = '+60111111111';
+    const { ctx } = buildContext(env, ok);
+    const ask = async () =>
+      adapter.send(
+        {
+          channelId: 'c',
+          contactId: contact,
+          message: { type: 'quick_reply', title: 'Rate us', replies: ['Good', 'Bad'] },
+        },
+        ctx,
+      );
+    const answer = async (body: string) => {
+      const push = { ...fixture<object>('push/inbound-sms.json'), from: contact, body };
+      const result = await hook(INBOUND_PATH).handle(buildRequest(INBOUND_PATH, push), ctx);
+      const event = result.events[0].event;
+      return event.type === 'message' && event.message.type === 'text' ? event.message.text : undefined;
+    };
+    await ask();
+    expect(await answer(' 2) ')).toBe('Bad');
+    expect(await answer('2')).toBe('2');
+    await ask();
+    expect(await answer('good')).toBe('Good');
+    await ask();
+    expect(await answer('7')).toBe('7');
+    expect(await answer('Thanks')).toBe('Thanks');
+  });
+
   it('answers 400 and queues nothing for a body that is not a push', async () => {
     const { ctx } = buildContext(env);
     const result = await hook(INBOUND_PATH).handle(buildRequest(INBOUND_PATH, { hello: 'world' }), ctx);
