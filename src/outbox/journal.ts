@@ -19,6 +19,8 @@ export type JournalRecord =
   | { op: 'seen'; keys: string[] };
 
 export const JOURNAL_FILE = 'journal.ndjson';
+/** fsyncs allowed in flight at once; more batches wait. */
+const MAX_SYNCS = 3;
 
 interface Pending {
   text: string;
@@ -58,6 +60,8 @@ export class Journal {
   #compacting: (() => Promise<string>) | undefined;
   /** Lines written by `appendNow` while a compaction runs, re-written into the new file. */
   #carry: string[] | undefined;
+  /** fsyncs in flight (see #drain). */
+  #syncing = new Set<Promise<void>>();
   /** True while the old file is closed and the new one not yet open. */
   #swapping = false;
   /** Records written since the last compaction (or open). */
@@ -120,15 +124,34 @@ export class Journal {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
+        const durable = batch.some((entry) => entry.durable);
         try {
           const text = batch.map((entry) => entry.text).join('');
           if (text) await this.#writeAll(Buffer.from(text, 'utf8'));
-          if (batch.some((entry) => entry.durable)) await this.#handle.datasync();
-          if (this.#compacting) await this.#rewrite();
-          for (const entry of batch) entry.resolve();
+          if (this.#compacting) {
+            if (durable) await this.#handle.datasync();
+            await Promise.allSettled([...this.#syncing]);
+            await this.#rewrite();
+            for (const entry of batch) entry.resolve();
+            continue;
+          }
         } catch (error) {
           for (const entry of batch) entry.reject(error);
+          continue;
         }
+        // The next batch may be written while this one's fsync runs: each batch is answered
+        // only after an fsync that started once its own write had completed.
+        const settle = (durable ? this.#handle.datasync() : Promise.resolve()).then(
+          () => {
+            for (const entry of batch) entry.resolve();
+          },
+          (error: unknown) => {
+            for (const entry of batch) entry.reject(error);
+          },
+        );
+        this.#syncing.add(settle);
+        void settle.finally(() => this.#syncing.delete(settle));
+        if (this.#syncing.size >= MAX_SYNCS) await Promise.race(this.#syncing);
       }
     } finally {
       this.#running = false;
@@ -166,12 +189,13 @@ export class Journal {
     this.records = (text ? text.split('\n').length - 1 : 0) + carried.length;
   }
 
-  /** Waits for queued appends, then closes the file. */
+  /** Waits for queued appends and their fsyncs, then closes the file. */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#queue.push({ text: '', durable: true, resolve, reject: () => resolve() });
       void this.#drain();
     });
+    await Promise.allSettled([...this.#syncing]);
     await this.#handle.close().catch(() => {});
   }
 }
