@@ -122,6 +122,22 @@ describe('emulator events', () => {
     for (const event of events) expect(typeof event.time).toBe('number');
   });
 
+  it('replays after Last-Event-ID, and close() ends open streams', async () => {
+    const emulator = await start();
+    await post(emulator, webhookBody(emulator, [textEvent('one')]));
+    const [accepted] = emulator.events();
+    const res = await fetch(`${emulator.url}/_emulator/events`, { headers: { 'last-event-id': String(accepted.seq) } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('message.inbound')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).not.toContain('webhook.accepted');
+    expect(text).toContain(`id: ${accepted.seq + 1}\n`);
+    await emulator.close();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+
   it('waits for a matching event, in kept events first', async () => {
     const emulator = await start();
     await post(emulator, webhookBody(emulator, [textEvent('x', 'w-1')]));

@@ -65,14 +65,12 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
   const store = new EmulatorStore(now);
   const persistence = options.persistFile ? await startPersistence(store, options.persistFile) : undefined;
   const limit = options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT;
-  let exchangeId = 0;
   let broadcastId = 0;
   const outgoing: OutgoingContext = {
     store,
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
     strict: options.strict === true,
-    nextExchangeId: () => ++exchangeId,
   };
 
   const core: EmulatorCore = {

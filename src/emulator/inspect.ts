@@ -137,7 +137,11 @@ export function registerInspection(app: FastifyInstance, core: EmulatorCore, str
         return core.setFaults(faults);
       });
       api.get('/events', (request, reply) => {
-        const since = Number((request.query as { since?: string }).since ?? Number.NaN);
+        // `?since=` or, when a browser's EventSource reconnects, its Last-Event-ID header.
+        const lastId = request.headers['last-event-id'];
+        const since = Number(
+          (request.query as { since?: string }).since ?? (typeof lastId === 'string' ? lastId : Number.NaN),
+        );
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {

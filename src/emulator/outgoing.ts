@@ -18,6 +18,13 @@ import { maskHeaders } from '../secrets.js';
 import type { EmulatorStore } from './store.js';
 import type { EmulatorChannel, OutgoingMessageRecord } from './types.js';
 
+let exchangeIds = 0;
+/** Exchange ids of the emulator's records (both directions): unique within the process, increasing. */
+export function nextExchangeId(): number {
+  exchangeIds += 1;
+  return exchangeIds;
+}
+
 /** A caller's mistake when starting a message: the HTTP layers answer `status`. */
 export class EmulatorInputError extends Error {
   constructor(
@@ -35,7 +42,6 @@ export interface OutgoingContext {
   fetch: typeof fetch;
   timeoutMs: number;
   strict: boolean;
-  nextExchangeId(): number;
 }
 
 export interface StartedMessage {
@@ -103,7 +109,7 @@ async function deliver(
   const started = ctx.store.now();
   const clock = performance.now();
   const exchange: Exchange = {
-    id: ctx.nextExchangeId(),
+    id: nextExchangeId(),
     time: started,
     leg: 'respondio',
     direction: 'in',

@@ -59,8 +59,11 @@ export async function buildEmulator(
   registerWebhook(app, core);
   registerDevApi(app, core);
   registerInspection(app, core, streams);
-  app.addHook('onClose', async () => {
+  // End event streams cleanly before connections are forced closed.
+  app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
+  });
+  app.addHook('onClose', async () => {
     await core.shutdown();
   });
   return app as unknown as EmulatorApp;

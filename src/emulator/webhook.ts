@@ -7,6 +7,9 @@
  * "problems"?}}`; every authenticated request counts against the limit, accepted or not;
  * `Retry-After` is whole seconds (at least 1); faults answer 503 (failure rate, `force5xx: true`)
  * or 429 with `Retry-After: 1`.
+ *
+ * `webhook.accepted`/`webhook.rejected` events carry an Exchange seen from the integration
+ * server: leg `respondio`, direction `out` (it made the request), `url` the path.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem } from '../contract/problems.js';
@@ -15,6 +18,7 @@ import type { WebhookBody } from '../contract/webhook.js';
 import type { Exchange } from '../exchange.js';
 import { bearerToken, maskHeaders } from '../secrets.js';
 import type { EmulatorCore } from './core.js';
+import { nextExchangeId } from './outgoing.js';
 import type { EmulatorChannel } from './types.js';
 
 export const WEBHOOK_ROUTES = ['/custom/channel/webhook/', '/custom/channel/webhook'];
@@ -26,22 +30,22 @@ declare module 'fastify' {
   }
 }
 
-let exchangeIds = 0;
-
-function exchangeOf(request: FastifyRequest, status: number, body: unknown): Exchange {
+function exchangeOf(core: EmulatorCore, request: FastifyRequest, status: number, body: unknown): Exchange {
   const started = request.emulatorStarted ?? performance.now();
   const payload = request.body as { contactId?: unknown; events?: Array<{ message?: { type?: unknown } }> } | undefined;
   const contactId = typeof payload?.contactId === 'string' ? payload.contactId : undefined;
   const type = payload?.events?.[0]?.message?.type;
+  const latencyMs = Math.round(performance.now() - started);
   return {
-    id: ++exchangeIds,
-    time: Date.now(),
+    id: nextExchangeId(),
+    // When the request arrived.
+    time: core.store.now() - latencyMs,
     leg: 'respondio',
     direction: 'out',
     method: request.method,
     url: request.url,
     status,
-    latencyMs: Math.round(performance.now() - started),
+    latencyMs,
     requestHeaders: maskHeaders(request.headers),
     requestBody: request.body,
     responseBody: body,
@@ -68,7 +72,7 @@ export function rejectWebhook(
     status,
     message,
     problems,
-    exchange: exchangeOf(request, status, body),
+    exchange: exchangeOf(core, request, status, body),
   });
   return reply.code(status).send(body);
 }
@@ -169,7 +173,7 @@ export function registerWebhook(app: FastifyInstance, core: EmulatorCore): void 
       contactId: webhook.contactId,
       events: webhook.events.length,
       warnings: result.warnings,
-      exchange: exchangeOf(request, 200, answer),
+      exchange: exchangeOf(core, request, 200, answer),
     });
     core.store.applyWebhook(channel, webhook, result.warnings);
     return reply.code(200).send(answer);
