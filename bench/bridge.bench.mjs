@@ -107,27 +107,40 @@ async function messageBench() {
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ channelId: 'bench', contactId: '+60177872890', message: { type: 'text', text: 'hello' } }),
   };
-  const base = { rps: [], p50: [] };
-  const ours = { rps: [], p50: [] };
+  const base = { rps: [] };
+  const ours = { rps: [] };
   await load(`${bridge.url}/message`, { ...request, duration: 1 }); // warm-up
   await load(`http://127.0.0.1:${proxy.server.address().port}/message`, { ...request, duration: 1 });
   for (let round = 0; round < 2; round += 1) {
     const b = await load(`http://127.0.0.1:${proxy.server.address().port}/message`, request);
     base.rps.push(b.requests.average);
-    base.p50.push(b.latency.p50);
     const o = await load(`${bridge.url}/message`, request);
     if (o.non2xx > 0) throw new Error(`bridge answered ${o.non2xx} non-2xx`);
     ours.rps.push(o.requests.average);
-    ours.p50.push(o.latency.p50);
   }
   const ratio = median(ours.rps) / median(base.rps);
   report('/message throughput via bridge', median(ours.rps), 'req/s', { ratio, target: '>= 0.8', pass: ratio >= 0.8 });
-  const added = median(ours.p50) - median(base.p50);
+  // Latency: autocannon reports whole milliseconds, so p50 is measured here one request at a
+  // time, interleaving bridge and baseline so machine noise hits both alike.
+  const proxyUrl = `http://127.0.0.1:${proxy.server.address().port}/message`;
+  const samples = { base: [], ours: [] };
+  const once = async (url) => {
+    const started = performance.now();
+    const response = await fetch(url, request);
+    await response.arrayBuffer();
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 1000; i += 1) {
+    samples.base.push(await once(proxyUrl));
+    samples.ours.push(await once(`${bridge.url}/message`));
+  }
+  const added = median(samples.ours) - median(samples.base);
   report('/message added p50 latency', added, 'ms', {
-    ratio: median(ours.p50) / Math.max(median(base.p50), 0.01),
+    ratio: median(samples.ours) / median(samples.base),
     target: '< 1 ms added',
     pass: added < 1,
   });
+  console.log(`  (p50 baseline ${median(samples.base).toFixed(3)} ms, bridge ${median(samples.ours).toFixed(3)} ms)`);
   await bridge.close();
   await proxy.close();
   provider.close();
