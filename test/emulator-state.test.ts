@@ -2,8 +2,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DevEmulator } from '../src/dev/services.js';
 import { startEmulator } from '../src/emulator/index.js';
 import type { EmulatorEvent, EmulatorHandle } from '../src/emulator/types.js';
+import type { InspectorEmulator } from '../src/inspector/compose.js';
 import { buildRateLimiter } from '../src/lib/rate-limit.js';
 import { CONTACTS, textEvent, webhookBody } from './support/emulator-helpers.js';
 
@@ -64,6 +66,16 @@ describe('emulator credentials and persistence', () => {
     const messages = second.listMessages();
     expect(messages.map((m) => m.messageId)).toEqual([2, 1]);
     expect(second.events().some((e) => e.type === 'anomaly' && e.anomaly.kind === 'duplicate-mid')).toBe(true);
+  });
+
+  it('fits the seams dev and the inspector code against', async () => {
+    const emulator = await start({ channels: [{ idType: 'custom' }] });
+    const asDev: DevEmulator = emulator;
+    const asInspector: InspectorEmulator = emulator;
+    asDev.setApiBaseUrl('http://127.0.0.1:9');
+    expect(emulator.channel.apiBaseUrl).toBe('http://127.0.0.1:9');
+    expect(asDev.channel.idType).toBe('custom');
+    expect(typeof asInspector.subscribe(() => {})).toBe('function');
   });
 
   it('stays in memory without persistFile', async () => {

@@ -4,16 +4,12 @@
  * `persist.ts` snapshots it.
  */
 import type { Message } from '../contract/messages.js';
-import type { Problem } from '../contract/problems.js';
-import type { Contact, WebhookBody } from '../contract/webhook.js';
-import { applyStatusEvent, NOTE, secondsAnomaly } from './anomalies.js';
+import type { Contact } from '../contract/webhook.js';
 import type {
   Anomaly,
   ContactRecord,
-  EmulatorChannel,
   EmulatorEvent,
   EmulatorListener,
-  InboundMessageRecord,
   MessageFilter,
   MessageRecord,
   NewEmulatorEvent,
@@ -161,108 +157,14 @@ export class EmulatorStore {
     });
   }
 
-  /**
-   * Stores an accepted webhook post in order: contact, messages, echoes, statuses.
-   * `warnings` are the contract's grade C findings for the whole body.
-   */
-  applyWebhook(channel: EmulatorChannel, body: WebhookBody, warnings: Problem[]): void {
-    const { channelId } = channel;
-    const { contactId } = body;
-    body.events.forEach((event, i) => {
-      const at = `events[${i}]`;
-      const own = warnings.length === 0 ? [] : warnings.filter((w) => w.path === at || w.path.startsWith(`${at}.`));
-      const seconds = secondsAnomaly(event.timestamp, `${at}.timestamp`, this.now(), channelId, contactId, event.mId);
-      if (event.type === 'message_status') {
-        const anomalies = applyStatusEvent(this, channel, contactId, event, own);
-        if (seconds) anomalies.unshift(seconds);
-        const target = this.findByMId(channelId, event.mId);
-        for (const anomaly of anomalies) this.reportAnomaly(anomaly, target);
-        return;
-      }
-      const duplicate = this.findByMId(channelId, event.mId);
-      if (duplicate) {
-        // Emulator choice: a repeated mId is reported and not stored a second time.
-        this.reportAnomaly(
-          {
-            kind: 'duplicate-mid',
-            message: `${event.type} with mId ${JSON.stringify(event.mId)} repeats message ${duplicate.messageId}; not stored again`,
-            note: NOTE,
-            path: `${at}.mId`,
-            time: this.now(),
-            channelId,
-            contactId,
-            mId: event.mId,
-            messageId: duplicate.messageId,
-          },
-          duplicate,
-        );
-        return;
-      }
-      const contact = this.ensureContact(channelId, contactId, body.contact);
-      const messageId = this.#nextMessageId++;
-      const createdAt = this.now();
-      if (event.type === 'message') {
-        const record: InboundMessageRecord = {
-          messageId,
-          channelId,
-          contactId,
-          contactNumericId: contact.id,
-          message: event.message,
-          mId: event.mId,
-          createdAt,
-          statuses: [],
-          warnings: own,
-          anomalies: [],
-          traffic: 'incoming',
-          origin: 'contact',
-          timestamp: event.timestamp,
-        };
-        this.#add(record);
-        this.publish({
-          type: 'message.inbound',
-          channelId,
-          contactId,
-          messageId: record.messageId,
-          mId: event.mId,
-          record,
-        });
-        if (seconds) this.reportAnomaly(seconds, record);
-      } else {
-        const sent: StatusEntry = {
-          value: 'sent',
-          timestamp: this.now(),
-          source: 'webhook',
-          eventTimestamp: event.timestamp,
-        };
-        const record: OutgoingMessageRecord = {
-          messageId,
-          channelId,
-          contactId,
-          contactNumericId: contact.id,
-          message: event.message,
-          mId: event.mId,
-          createdAt,
-          warnings: own,
-          anomalies: [],
-          timestamp: event.timestamp,
-          traffic: 'outgoing',
-          origin: 'echo',
-          status: 'sent',
-          statuses: [sent],
-        };
-        this.#add(record);
-        this.publish({
-          type: 'message.echo',
-          channelId,
-          contactId,
-          messageId: record.messageId,
-          mId: event.mId,
-          record,
-        });
-        if (seconds) this.reportAnomaly(seconds, record);
-      }
-    });
-    this.onChange?.();
+  /** Reserves the next numeric message ID. */
+  nextMessageId(): number {
+    return this.#nextMessageId++;
+  }
+
+  /** Keeps a new message and indexes its mId. */
+  addMessage(record: MessageRecord): void {
+    this.#add(record);
   }
 
   /** A new outgoing message in `pending`, before `/message` is called. */

@@ -18,6 +18,7 @@ import type { WebhookBody } from '../contract/webhook.js';
 import type { Exchange } from '../exchange.js';
 import { bearerToken, maskHeaders } from '../secrets.js';
 import type { EmulatorCore } from './core.js';
+import { applyWebhook } from './intake.js';
 import { nextExchangeId } from './outgoing.js';
 import type { EmulatorChannel } from './types.js';
 
@@ -175,7 +176,7 @@ export function registerWebhook(app: FastifyInstance, core: EmulatorCore): void 
       warnings: result.warnings,
       exchange: exchangeOf(core, request, 200, answer),
     });
-    core.store.applyWebhook(channel, webhook, result.warnings);
+    applyWebhook(core.store, channel, webhook, result.warnings);
     return reply.code(200).send(answer);
   };
   for (const url of WEBHOOK_ROUTES) {
