@@ -140,6 +140,11 @@ describe('config', () => {
     await runCli(['config', 'unset', 'channel-id', '--project'], { cwd: project, env: base });
     expect(await get()).toMatchObject({ value: 'from-user', source: 'user' });
 
+    // The manifest's ID type (chosen at init) counts as the project's.
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'p', customChannel: { idType: 'custom' } }));
+    const idType = JSON.parse((await runCli(['config', 'get', 'id-type', '--json'], { cwd: project, env: base })).stdout);
+    expect(idType).toMatchObject({ value: 'custom', source: 'project' });
+
     const webhook = JSON.parse(
       (await runCli(['config', 'get', 'webhook-url', '--json'], { cwd: project, env: base })).stdout,
     );

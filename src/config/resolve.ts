@@ -64,6 +64,26 @@ export function readProjectConfig(path: string | undefined): ConfigValues {
   }
 }
 
+/**
+ * The project layer: the project's `.custom-channel/config.json`, over what its package.json
+ * manifest says (`customChannel.idType`, chosen at `init`).
+ */
+export function readProjectLayer(cwd: string): ConfigValues {
+  const root = findProjectRoot(cwd);
+  if (!root) return {};
+  let manifestIdType: string | undefined;
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      customChannel?: { idType?: unknown };
+    };
+    if (typeof pkg.customChannel?.idType === 'string') manifestIdType = pkg.customChannel.idType;
+  } catch {
+    // findProjectRoot already parsed it; a race with an editor is not worth an error here.
+  }
+  const file = readProjectConfig(join(root, STATE_DIR, 'config.json'));
+  return manifestIdType ? { idType: manifestIdType, ...file } : file;
+}
+
 export async function writeProjectConfig(path: string, values: ConfigValues): Promise<void> {
   await writePrivateFile(path, `${JSON.stringify(values, null, 2)}\n`);
 }
@@ -112,7 +132,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const user = await openUserStore(options.userConfigDir);
   return resolveSettings({
     env: options.env ?? process.env,
-    project: readProjectConfig(projectConfigPath(cwd)),
+    project: readProjectLayer(cwd),
     user: user.read(),
   });
 }

@@ -9,6 +9,7 @@ import {
   openUserStore,
   projectConfigPath,
   readProjectConfig,
+  readProjectLayer,
   resolveSettings,
   writeProjectConfig,
 } from './resolve.js';
@@ -51,7 +52,8 @@ function view(
 async function layers(context: ConfigContext) {
   const user = await openUserStore(context.userConfigDir);
   const projectPath = projectConfigPath(context.cwd);
-  return { user, projectPath, project: readProjectConfig(projectPath) };
+  // `project` is the file alone (what set/unset --project rewrite); `layer` adds the manifest.
+  return { user, projectPath, project: readProjectConfig(projectPath), layer: readProjectLayer(context.cwd) };
 }
 
 /** Stores a checked value in the user store, or in the project file with `project`. */
@@ -84,14 +86,14 @@ export async function runConfigSet(
 /** One setting's effective value and its source. */
 export async function runConfigGet(context: ConfigContext, name: string, showSecrets: boolean): Promise<SettingView> {
   const key = keyOf(name);
-  const { user, project } = await layers(context);
-  const resolved = resolveSettings({ env: context.env, project, user: user.read() });
+  const { user, layer } = await layers(context);
+  const resolved = resolveSettings({ env: context.env, project: layer, user: user.read() });
   return view(key, resolved.values[key], resolved.sources[key], showSecrets);
 }
 
 export async function runConfigList(context: ConfigContext, showSecrets: boolean): Promise<SettingView[]> {
-  const { user, project } = await layers(context);
-  const resolved = resolveSettings({ env: context.env, project, user: user.read() });
+  const { user, layer } = await layers(context);
+  const resolved = resolveSettings({ env: context.env, project: layer, user: user.read() });
   return configKeyList.map((key) => view(key, resolved.values[key], resolved.sources[key], showSecrets));
 }
 
