@@ -125,6 +125,7 @@ async function deliver(
   const ids = { channelId: channel.channelId, contactId: body.contactId, messageId: record.messageId };
   ctx.store.publish({ type: 'outgoing.request', ...ids, exchange });
   let status = 0;
+  let responseHeaders: Record<string, string> | undefined;
   let responseBody: unknown;
   let error: string | undefined;
   try {
@@ -135,7 +136,7 @@ async function deliver(
       signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     status = res.status;
-    exchange.responseHeaders = maskHeaders(headersOf(res.headers));
+    responseHeaders = maskHeaders(headersOf(res.headers));
     const text = await res.text();
     try {
       responseBody = text === '' ? undefined : JSON.parse(text);
@@ -149,7 +150,13 @@ async function deliver(
         ? `no answer from ${url} within ${ctx.timeoutMs} ms (timeout)`
         : `cannot reach ${url}: ${String((err as { cause?: { message?: string } }).cause?.message ?? err.message)}`;
   }
-  const done: Exchange = { ...exchange, status, latencyMs: Math.round(performance.now() - clock), responseBody };
+  const done: Exchange = {
+    ...exchange,
+    status,
+    latencyMs: Math.round(performance.now() - clock),
+    ...(responseHeaders ? { responseHeaders } : {}),
+    responseBody,
+  };
   if (error) done.error = error;
   const outcome = judge(status, responseBody, error);
   if (outcome.mId) done.mId = outcome.mId;

@@ -64,7 +64,8 @@ export function parseEmulateFlags(flags: EmulateFlags): EmulateInput {
   const parsed = FlagsSchema.safeParse(flags);
   if (!parsed.success) {
     const [problem] = problemsOf(parsed.error, flags);
-    throw usageError(problem.message.startsWith('--') ? problem.message : `--${problem.path}: ${problem.message}`);
+    const flag = `--${problem.path.replace(/[A-Z]|(?<![0-9])[0-9]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw usageError(problem.message.startsWith('--') ? problem.message : `${flag}: ${problem.message}`);
   }
   return parsed.data;
 }
