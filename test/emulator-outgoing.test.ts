@@ -66,6 +66,17 @@ describe('emulator outgoing flow (POST <apiBaseUrl>/message)', () => {
     expect(record.statuses.at(-1)).toMatchObject({ value: 'failed', message: expect.stringContaining(reason) });
   });
 
+  it('stops waiting for /message when the emulator closes, failing the message', async () => {
+    const patient = await startTestEmulator({ channels: [{ apiBaseUrl: server.url }] });
+    const pending = patient.sendMessage({ contactId: CONTACTS.silent, message: text });
+    await patient.waitFor((e) => e.type === 'outgoing.request', 2000, 0);
+    const started = Date.now();
+    await patient.dispose();
+    expect(Date.now() - started).toBeLessThan(2000); // the default timeout is 10 s
+    const record = await pending;
+    expect(record).toMatchObject({ status: 'failed', error: 'the emulator closed before an answer came' });
+  });
+
   it('fails a message when the channel has no API Base URL', async () => {
     emulator.setApiBaseUrl(emulator.channel.channelId, '');
     const record = await emulator.sendMessage({ contactId: CONTACTS.ok, message: text });

@@ -66,7 +66,10 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
   const persistence = options.persistFile ? await startPersistence(store, options.persistFile) : undefined;
   const limit = options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT;
   let broadcastId = 0;
+  const closing = new AbortController();
   const outgoing: OutgoingContext = {
+    closing: closing.signal,
+    inflight: new Set(),
     store,
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
@@ -133,6 +136,8 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
       });
     },
     async shutdown() {
+      closing.abort();
+      await Promise.allSettled([...outgoing.inflight]);
       await persistence?.close();
     },
   };

@@ -42,6 +42,10 @@ export interface OutgoingContext {
   fetch: typeof fetch;
   timeoutMs: number;
   strict: boolean;
+  /** Aborted when the emulator closes: in-flight `/message` calls stop (and fail) at once. */
+  closing: AbortSignal;
+  /** Deliveries not settled yet (close waits for them after aborting). */
+  inflight: Set<Promise<unknown>>;
 }
 
 export interface StartedMessage {
@@ -79,7 +83,10 @@ export function startOutgoing(
     input.broadcastId,
   );
   record.warnings.push(...checked.warnings);
-  return { record, done: deliver(ctx, channel, record, body) };
+  const done = deliver(ctx, channel, record, body);
+  ctx.inflight.add(done);
+  done.finally(() => ctx.inflight.delete(done)).catch(() => undefined);
+  return { record, done };
 }
 
 function fail(ctx: OutgoingContext, record: OutgoingMessageRecord, reason: string): OutgoingMessageRecord {
@@ -133,7 +140,7 @@ async function deliver(
       method: 'POST',
       headers,
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(ctx.timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(ctx.timeoutMs), ctx.closing]),
     });
     status = res.status;
     responseHeaders = maskHeaders(headersOf(res.headers));
@@ -145,8 +152,9 @@ async function deliver(
     }
   } catch (caught) {
     const err = caught as Error;
-    error =
-      err.name === 'TimeoutError' || err.name === 'AbortError'
+    error = ctx.closing.aborted
+      ? 'the emulator closed before an answer came'
+      : err.name === 'TimeoutError' || err.name === 'AbortError'
         ? `no answer from ${url} within ${ctx.timeoutMs} ms (timeout)`
         : `cannot reach ${url}: ${String((err as { cause?: { message?: string } }).cause?.message ?? err.message)}`;
   }
