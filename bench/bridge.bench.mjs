@@ -78,30 +78,55 @@ function load(url, options) {
   return autocannon({ url, connections: 10, duration: seconds, ...options });
 }
 
-async function messageBench() {
+/** Child process: a /message server (the bridge, or the hand-written baseline) and its provider stub. */
+async function messageServer(kind) {
   const provider = await startSink(() => {
     sent += 1;
     return { id: `p-${sent}`, status: 'accepted' };
   });
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-bridge-'));
-  const bridge = await startBridge({
-    adapter: benchAdapter(provider.url),
-    channel,
-    respondio: { webhookUrl: `${provider.url}/custom/channel/webhook/` },
-    stateDir,
-  });
-  // The baseline: what a careful developer writes by hand.
-  const proxy = Fastify();
-  proxy.post('/message', async (request, reply) => {
-    if (request.headers.authorization !== `Bearer ${TOKEN}`) return reply.code(401).send({ error: { message: 'no' } });
-    const response = await fetch(`${provider.url}/v1/messages`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer provider-key', 'content-type': 'application/json' },
-      body: JSON.stringify({ to: request.body.contactId, type: 'text', text: request.body.message.text }),
+  let url;
+  let close;
+  if (kind === 'bridge') {
+    const bridge = await startBridge({
+      adapter: benchAdapter(provider.url),
+      channel,
+      respondio: { webhookUrl: `${provider.url}/custom/channel/webhook/` },
+      stateDir,
     });
-    return { mId: (await response.json()).id };
-  });
-  await proxy.listen({ port: 0, host: '127.0.0.1' });
+    url = bridge.url;
+    close = () => bridge.close();
+  } else {
+    // The baseline: what a careful developer writes by hand.
+    const proxy = Fastify();
+    proxy.post('/message', async (request, reply) => {
+      if (request.headers.authorization !== `Bearer ${TOKEN}`)
+        return reply.code(401).send({ error: { message: 'no' } });
+      const response = await fetch(`${provider.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer provider-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ to: request.body.contactId, type: 'text', text: request.body.message.text }),
+      });
+      return { mId: (await response.json()).id };
+    });
+    await proxy.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${proxy.server.address().port}`;
+    close = () => proxy.close();
+  }
+  return {
+    url,
+    stop: async () => {
+      await close();
+      provider.close();
+      rmSync(stateDir, { recursive: true, force: true });
+      return sent;
+    },
+  };
+}
+
+async function messageBench() {
+  const proxy = await startChild('message', 'proxy');
+  const bridge = await startChild('message', 'bridge');
   const request = {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -110,9 +135,9 @@ async function messageBench() {
   const base = { rps: [] };
   const ours = { rps: [] };
   await load(`${bridge.url}/message`, { ...request, duration: 1 }); // warm-up
-  await load(`http://127.0.0.1:${proxy.server.address().port}/message`, { ...request, duration: 1 });
+  await load(`${proxy.url}/message`, { ...request, duration: 1 });
   for (let round = 0; round < 2; round += 1) {
-    const b = await load(`http://127.0.0.1:${proxy.server.address().port}/message`, request);
+    const b = await load(`${proxy.url}/message`, request);
     base.rps.push(b.requests.average);
     const o = await load(`${bridge.url}/message`, request);
     if (o.non2xx > 0) throw new Error(`bridge answered ${o.non2xx} non-2xx`);
@@ -120,9 +145,11 @@ async function messageBench() {
   }
   const ratio = median(ours.rps) / median(base.rps);
   report('/message throughput via bridge', median(ours.rps), 'req/s', { ratio, target: '>= 0.8', pass: ratio >= 0.8 });
+  console.log(
+    `  (baseline: hand-written Fastify proxy ${median(base.rps).toFixed(0)} req/s; each server in its own process)`,
+  );
   // Latency: autocannon reports whole milliseconds, so p50 is measured here one request at a
   // time, interleaving bridge and baseline so machine noise hits both alike.
-  const proxyUrl = `http://127.0.0.1:${proxy.server.address().port}/message`;
   const samples = { base: [], ours: [] };
   const once = async (url) => {
     const started = performance.now();
@@ -131,7 +158,7 @@ async function messageBench() {
     return performance.now() - started;
   };
   for (let i = 0; i < 1000; i += 1) {
-    samples.base.push(await once(proxyUrl));
+    samples.base.push(await once(`${proxy.url}/message`));
     samples.ours.push(await once(`${bridge.url}/message`));
   }
   const added = median(samples.ours) - median(samples.base);
@@ -141,13 +168,11 @@ async function messageBench() {
     pass: added < 1,
   });
   console.log(`  (p50 baseline ${median(samples.base).toFixed(3)} ms, bridge ${median(samples.ours).toFixed(3)} ms)`);
-  await bridge.close();
-  await proxy.close();
-  provider.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await proxy.stop();
+  await bridge.stop();
 }
 
-/** Child process: the server under intake load, so the load generator does not share its event loop. */
+/** Child process: the server under intake load. */
 async function intakeServer(kind) {
   const dir = mkdtempSync(join(tmpdir(), `bench-intake-${kind}-`));
   let url;
@@ -165,6 +190,7 @@ async function intakeServer(kind) {
     stop = async () => {
       const { pending } = bridge.outbox.stats();
       await bridge.close();
+      rmSync(dir, { recursive: true, force: true });
       return pending;
     };
   } else {
@@ -183,27 +209,33 @@ async function intakeServer(kind) {
     stop = async () => {
       await naive.close();
       await file.close();
+      rmSync(dir, { recursive: true, force: true });
       return count;
     };
   }
+  return { url, stop };
+}
+
+/** Child process main: starts one server, prints its URL, stops on a line on stdin. */
+async function serveChild(bench, kind) {
+  const { url, stop } = bench === 'message' ? await messageServer(kind) : await intakeServer(kind);
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.stdin.once('data', async () => {
-    const stored = await stop();
-    rmSync(dir, { recursive: true, force: true });
-    process.stdout.write(`${JSON.stringify({ stored })}\n`);
+    const result = await stop();
+    process.stdout.write(`${JSON.stringify({ result })}\n`);
     process.exit(0);
   });
 }
 
-/** Runs `intakeServer(kind)` in a child and loads it with unique signed webhooks. */
-async function loadIntake(kind) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'intake-server', kind], {
+/** Servers run in their own process, so the load generator does not share their event loop. */
+async function startChild(bench, kind) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', bench, kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = [];
   const waiters = [];
-  child.stdout.setEncoding('utf8');
   let buffer = '';
+  child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk) => {
     buffer += chunk;
     for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
@@ -215,6 +247,18 @@ async function loadIntake(kind) {
   const next = () =>
     lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(() => r(lines.shift())));
   const { url } = await next();
+  return {
+    url,
+    stop: async () => {
+      child.stdin.write('stop\n');
+      return (await next()).result;
+    },
+  };
+}
+
+/** Loads an intake server (in its own process) with unique signed webhooks. */
+async function loadIntake(kind) {
+  const { url, stop } = await startChild('intake', kind);
   let counter = 0;
   const result = await load(`${url}/webhooks/bench`, {
     connections: 50,
@@ -230,8 +274,7 @@ async function loadIntake(kind) {
       },
     ],
   });
-  child.stdin.write('stop\n');
-  const { stored } = await next();
+  const stored = await stop();
   if (result.non2xx > 0) throw new Error(`${kind} answered ${result.non2xx} non-2xx`);
   return { rps: result.requests.average, stored };
 }
@@ -332,8 +375,8 @@ async function rssBench() {
 
 if (process.argv[2] === 'rss-child') {
   await rssChild();
-} else if (process.argv[2] === 'intake-server') {
-  await intakeServer(process.argv[3]);
+} else if (process.argv[2] === 'serve') {
+  await serveChild(process.argv[3], process.argv[4]);
 } else {
   // BENCH_ONLY=intake (or message, delivery, rss) runs one of them.
   const only = process.env.BENCH_ONLY;

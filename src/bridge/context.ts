@@ -130,19 +130,20 @@ export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): type
   };
 }
 
-/** The context for one adapter call. */
+/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal`. */
 export function buildContext(
   deps: ContextDeps,
   log: FastifyBaseLogger,
-  signal: AbortSignal,
+  signal: AbortSignal | (() => AbortSignal),
   tags: ExchangeTags,
 ): AdapterContext {
-  return {
+  const base = {
     channel: { channelId: deps.channel.channelId, idType: deps.channel.idType },
     env: deps.env,
     log: buildAdapterLogger(log),
     fetch: buildRecordingFetch(deps, tags),
     now: deps.now,
-    signal,
   };
+  if (typeof signal !== 'function') return { ...base, signal };
+  return Object.defineProperty(base, 'signal', { enumerable: true, get: signal }) as AdapterContext;
 }

@@ -48,15 +48,30 @@ async function sendWithTimeout(
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Promise<Answer> {
-  const controller = new AbortController();
+  // Created on first use: most adapters never read ctx.signal, and an AbortController per
+  // request showed up in profiles.
+  let controller: AbortController | undefined;
+  let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Answer>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`send timed out after ${deps.sendTimeoutMs} ms`));
+      timedOut = true;
+      controller?.abort(new Error(`send timed out after ${deps.sendTimeoutMs} ms`));
       resolve(fail(408, `the provider did not answer within ${deps.sendTimeoutMs} ms`));
     }, deps.sendTimeoutMs);
   });
-  const ctx = buildContext(deps, log, controller.signal, tags);
+  const ctx = buildContext(
+    deps,
+    log,
+    () => {
+      if (!controller) {
+        controller = new AbortController();
+        if (timedOut) controller.abort(new Error(`send timed out after ${deps.sendTimeoutMs} ms`));
+      }
+      return controller.signal;
+    },
+    tags,
+  );
   const send = (async (): Promise<Answer> => {
     try {
       const result = await adapter.send(input, ctx);
@@ -70,7 +85,7 @@ async function sendWithTimeout(
       }
       return { status: 200, body: { mId: mId.data } };
     } catch (error) {
-      if (controller.signal.aborted) return fail(408, `the provider did not answer within ${deps.sendTimeoutMs} ms`);
+      if (timedOut) return fail(408, `the provider did not answer within ${deps.sendTimeoutMs} ms`);
       if (error instanceof AdapterError) return fail(error.status, error.message);
       log.error({ err: error }, 'adapter send failed');
       return fail(400, messageOf(error) || 'the adapter failed to send the message');
