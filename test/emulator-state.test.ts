@@ -132,6 +132,11 @@ describe('emulator events', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(events[0].seq).toBe(accepted.seq + 1);
     for (const event of events) expect(typeof event.time).toBe('number');
+    const snapshot = await fetch(`${emulator.url}/_emulator/events?format=json&since=${accepted.seq}`).then((r) =>
+      r.json(),
+    );
+    expect(snapshot.events.map((e: EmulatorEvent) => e.seq)).toEqual(seqs);
+    expect(snapshot.lastSeq).toBe(seqs.at(-1));
   });
 
   it('replays after Last-Event-ID, and close() ends open streams', async () => {

@@ -2,7 +2,8 @@
  * The inspection API under `/_emulator/`: channels (tokens masked), contacts, conversations,
  * messages with status histories and anomalies, starting outgoing messages and broadcasts,
  * faults, reset, and the live event stream as Server-Sent Events (`?since=<seq>` replays kept
- * events first; each `data:` line is one JSON EmulatorEvent, with `id:` set to its seq).
+ * events first; each `data:` line is one JSON EmulatorEvent, with `id:` set to its seq;
+ * `?format=json` answers a plain `{ events, lastSeq }` snapshot instead).
  *
  * Emulator choice: no authentication here; the emulator listens on 127.0.0.1 by default.
  */
@@ -137,6 +138,11 @@ export function registerInspection(app: FastifyInstance, core: EmulatorCore, str
         return core.setFaults(faults);
       });
       api.get('/events', (request, reply) => {
+        const query = request.query as { since?: string; format?: string };
+        if (query.format === 'json') {
+          // A plain snapshot for clients without SSE: kept events after `since`.
+          return reply.send({ events: store.events(Number(query.since ?? 0) || 0), lastSeq: store.lastSeq });
+        }
         // `?since=` or, when a browser's EventSource reconnects, its Last-Event-ID header.
         const lastId = request.headers['last-event-id'];
         const since = Number(
