@@ -28,17 +28,37 @@ export interface StoreSnapshot {
   messages: MessageRecord[];
 }
 
-const key = (channelId: string, id: string) => `${channelId}\u0000${id}`;
+/** A two-level index (channel, then id): no key string is built per lookup. */
+class ByChannel<T> {
+  #maps = new Map<string, Map<string, T>>();
+  get(channelId: string, id: string): T | undefined {
+    return this.#maps.get(channelId)?.get(id);
+  }
+  set(channelId: string, id: string, value: T): void {
+    let map = this.#maps.get(channelId);
+    if (!map) {
+      map = new Map();
+      this.#maps.set(channelId, map);
+    }
+    map.set(id, value);
+  }
+  values(): T[] {
+    return [...this.#maps.values()].flatMap((map) => [...map.values()]);
+  }
+  clear(): void {
+    this.#maps.clear();
+  }
+}
 
 export class EmulatorStore {
   readonly now: () => number;
   #seq = 0;
   #events: EmulatorEvent[] = [];
   #listeners = new Set<EmulatorListener>();
-  #contacts = new Map<string, ContactRecord>();
+  #contacts = new ByChannel<ContactRecord>();
   #contactsById = new Map<number, ContactRecord>();
   #messages = new Map<number, MessageRecord>();
-  #byMId = new Map<string, MessageRecord>();
+  #byMId = new ByChannel<MessageRecord>();
   #nextContactId = 1;
   #nextMessageId = 1;
   /** Called after every change of contacts or messages (persistence). */
@@ -81,7 +101,7 @@ export class EmulatorStore {
   }
 
   contact(channelId: string, contactId: string): ContactRecord | undefined {
-    return this.#contacts.get(key(channelId, contactId));
+    return this.#contacts.get(channelId, contactId);
   }
 
   contactById(id: number): ContactRecord | undefined {
@@ -109,14 +129,14 @@ export class EmulatorStore {
       createdAt: at,
       updatedAt: at,
     };
-    this.#contacts.set(key(channelId, contactId), record);
+    this.#contacts.set(channelId, contactId, record);
     this.#contactsById.set(record.id, record);
     this.publish({ type: 'contact.created', channelId, contactId, contact: record });
     return record;
   }
 
   listContacts(channelId?: string): ContactRecord[] {
-    return [...this.#contacts.values()].filter((c) => channelId === undefined || c.channelId === channelId);
+    return this.#contacts.values().filter((c) => channelId === undefined || c.channelId === channelId);
   }
 
   getMessage(messageId: number): MessageRecord | undefined {
@@ -124,7 +144,7 @@ export class EmulatorStore {
   }
 
   findByMId(channelId: string, mId: string): MessageRecord | undefined {
-    return this.#byMId.get(key(channelId, mId));
+    return this.#byMId.get(channelId, mId);
   }
 
   /** Newest first, like the Developer API's list. */
@@ -221,12 +241,12 @@ export class EmulatorStore {
   /** Links an outgoing message to the `mId` that `/message` answered. */
   setMId(record: OutgoingMessageRecord, mId: string): void {
     record.mId = mId;
-    this.#byMId.set(key(record.channelId, mId), record);
+    this.#byMId.set(record.channelId, mId, record);
   }
 
   #add(record: MessageRecord): void {
     this.#messages.set(record.messageId, record);
-    if (record.mId) this.#byMId.set(key(record.channelId, record.mId), record);
+    if (record.mId) this.#byMId.set(record.channelId, record.mId, record);
   }
 
   /** Forgets contacts, messages and events; `seq` keeps increasing so SSE clients stay consistent. */
@@ -244,7 +264,7 @@ export class EmulatorStore {
     return {
       nextContactId: this.#nextContactId,
       nextMessageId: this.#nextMessageId,
-      contacts: [...this.#contacts.values()],
+      contacts: this.#contacts.values(),
       messages: [...this.#messages.values()],
     };
   }
@@ -253,7 +273,7 @@ export class EmulatorStore {
     this.#nextContactId = snapshot.nextContactId;
     this.#nextMessageId = snapshot.nextMessageId;
     for (const contact of snapshot.contacts) {
-      this.#contacts.set(key(contact.channelId, contact.contactId), contact);
+      this.#contacts.set(contact.channelId, contact.contactId, contact);
       this.#contactsById.set(contact.id, contact);
     }
     for (const message of snapshot.messages) this.#add(message);

@@ -37,7 +37,7 @@ function exchangeOf(core: EmulatorCore, request: FastifyRequest, status: number,
   const contactId = typeof payload?.contactId === 'string' ? payload.contactId : undefined;
   const type = payload?.events?.[0]?.message?.type;
   const latencyMs = Math.round(performance.now() - started);
-  return {
+  const exchange: Exchange = {
     id: nextExchangeId(),
     // When the request arrived.
     time: core.store.now() - latencyMs,
@@ -50,9 +50,10 @@ function exchangeOf(core: EmulatorCore, request: FastifyRequest, status: number,
     requestHeaders: maskHeaders(request.headers),
     requestBody: request.body,
     responseBody: body,
-    ...(contactId ? { contactId } : {}),
-    ...(typeof type === 'string' ? { messageType: type } : {}),
   };
+  if (contactId) exchange.contactId = contactId;
+  if (typeof type === 'string') exchange.messageType = type;
+  return exchange;
 }
 
 /** Answers a webhook post with an error and publishes `webhook.rejected`. */
@@ -146,6 +147,9 @@ function gate(core: EmulatorCore, request: FastifyRequest, reply: FastifyReply, 
 
 /** Registers the webhook on both spellings (with and without the trailing slash). */
 export function registerWebhook(app: FastifyInstance, core: EmulatorCore): void {
+  // Declared up front so every request object keeps one shape.
+  app.decorateRequest('emulatorChannel', undefined);
+  app.decorateRequest('emulatorStarted', undefined);
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const channel = request.emulatorChannel as EmulatorChannel;
     const body = request.body as Record<string, unknown> | undefined;
