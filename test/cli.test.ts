@@ -142,7 +142,9 @@ describe('config', () => {
 
     // The manifest's ID type (chosen at init) counts as the project's.
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'p', customChannel: { idType: 'custom' } }));
-    const idType = JSON.parse((await runCli(['config', 'get', 'id-type', '--json'], { cwd: project, env: base })).stdout);
+    const idType = JSON.parse(
+      (await runCli(['config', 'get', 'id-type', '--json'], { cwd: project, env: base })).stdout,
+    );
     expect(idType).toMatchObject({ value: 'custom', source: 'project' });
 
     const webhook = JSON.parse(
