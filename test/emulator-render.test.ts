@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { renderEvent } from '../src/emulator/render.js';
 import { parseEmulateFlags } from '../src/emulator/run.js';
 import type { EmulatorEvent } from '../src/emulator/types.js';
+import { renderEvent } from '../src/ui/emulator-events.js';
 
 const plain = new Chalk({ level: 0 });
 const base = { seq: 1, time: Date.UTC(2026, 0, 1, 12, 0, 0, 5) };

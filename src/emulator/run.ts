@@ -10,8 +10,8 @@ import { problemsOf } from '../contract/problems.js';
 import { ExitCode, usageError } from '../errors.js';
 import { findProjectRoot, STATE_DIR } from '../project.js';
 import { maskSecret } from '../secrets.js';
+import { renderEvent } from '../ui/emulator-events.js';
 import type { Reporter } from '../ui/output.js';
-import { renderEvent } from './render.js';
 import { startEmulator } from './server.js';
 import type { EmulatorHandle, EmulatorOptions } from './types.js';
 

@@ -4,7 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatProblem } from '../contract/problems.js';
-import type { EmulatorEvent } from './types.js';
+import type { EmulatorEvent } from '../emulator/types.js';
 
 function clock(time: number): string {
   return new Date(time).toISOString().slice(11, 23);
