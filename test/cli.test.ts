@@ -116,6 +116,13 @@ describe('config', () => {
     expect(list.stdout).not.toContain(token);
   });
 
+  it('a short token is masked completely', async () => {
+    const shortHome = await mkdtemp(join(tmpdir(), 'cc-short-'));
+    expect((await runCli(['config', 'set', 'token', 'X'], { env: { XDG_CONFIG_HOME: shortHome } })).code).toBe(0);
+    const get = await runCli(['config', 'get', 'token'], { env: { XDG_CONFIG_HOME: shortHome } });
+    expect(get.stdout.trim()).toBe('****');
+  });
+
   it('precedence: environment > project file > user store > default', async () => {
     const project = await mkdtemp(join(tmpdir(), 'cc-project-'));
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'p', customChannel: { idType: 'phone' } }));
