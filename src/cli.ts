@@ -1,20 +1,11 @@
 /**
  * Builds the program and lists the commands: the one place where commands are registered
- * and the one place that sets the exit code. Each command file keeps its heavy imports
- * inside its action, so `--help` stays fast.
+ * and the one place that sets the exit code. Only the command being run is imported; the
+ * others stand in the listing by name and summary, so `--help` stays fast. Each command file
+ * keeps its heavy imports inside its action.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { registerConfig } from './commands/config.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDev } from './commands/dev.js';
-import { registerEmulate } from './commands/emulate.js';
-import { registerInit } from './commands/init.js';
-import { registerOutbox } from './commands/outbox.js';
-import { registerSend } from './commands/send.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerStart } from './commands/start.js';
-import { registerValidate } from './commands/validate.js';
+import { Command, CommanderError, Help } from 'commander';
 import { CliError, ExitCode, messageOf } from './errors.js';
 import { createReporter, type GlobalOptions, type Reporter, renderError } from './ui/output.js';
 
@@ -39,21 +30,93 @@ export function contextOf(command: Command): CommandContext {
   return { global, reporter: createReporter(global) };
 }
 
+type Register = (program: Command) => void;
+
+interface CommandEntry {
+  name: string;
+  /** How the top-level help lists it; `test/cli-registry.test.ts` checks it against the real command. */
+  term: string;
+  summary: string;
+  load(): Promise<Register>;
+}
+
 /** The commands, in the order `--help` lists them. */
-const commands: Array<(program: Command) => void> = [
-  registerInit,
-  registerValidate,
-  registerConfig,
-  registerSimulate,
-  registerSend,
-  registerDemo,
-  registerDev,
-  registerEmulate,
-  registerStart,
-  registerOutbox,
+export const commandEntries: CommandEntry[] = [
+  {
+    name: 'init',
+    term: 'init [options] [dir]',
+    summary: 'scaffold a provider adapter project from a template',
+    load: async () => (await import('./commands/init.js')).registerInit,
+  },
+  {
+    name: 'validate',
+    term: 'validate [options] <file>',
+    summary: 'check one JSON payload against the respond.io Custom Channel contract',
+    load: async () => (await import('./commands/validate.js')).registerValidate,
+  },
+  {
+    name: 'config',
+    term: 'config',
+    summary: 'read and write respond.io channel settings (tokens stored 0600)',
+    load: async () => (await import('./commands/config.js')).registerConfig,
+  },
+  {
+    name: 'simulate',
+    term: 'simulate [options] [case...]',
+    summary:
+      "replay respond.io's payloads (and your provider fixtures) against an integration server and check every answer",
+    load: async () => (await import('./commands/simulate.js')).registerSimulate,
+  },
+  {
+    name: 'send',
+    term: 'send [options] [text]',
+    summary: 'send a message as respond.io would and follow it through the bridge to the provider and back',
+    load: async () => (await import('./commands/send.js')).registerSend,
+  },
+  {
+    name: 'demo',
+    term: 'demo [options]',
+    summary: 'see it all work offline: emulator, bridge and mock provider, every message type and status flow',
+    load: async () => (await import('./commands/demo.js')).registerDemo,
+  },
+  {
+    name: 'dev',
+    term: 'dev [options]',
+    summary: "run the project's adapter behind a local bridge and a supervised public tunnel",
+    load: async () => (await import('./commands/dev.js')).registerDev,
+  },
+  {
+    name: 'emulate',
+    term: 'emulate [options]',
+    summary: "run the offline respond.io emulator: the channel's webhook, its /message calls and the Developer API",
+    load: async () => (await import('./commands/emulate.js')).registerEmulate,
+  },
+  {
+    name: 'start',
+    term: 'start [options]',
+    summary: "run the project's bridge in production mode (no tunnel, no emulator, JSON logs)",
+    load: async () => (await import('./commands/start.js')).registerStart,
+  },
+  {
+    name: 'outbox',
+    term: 'outbox [options] [action] [id]',
+    summary: "show the bridge's undelivered events and dead letters; retry or purge them",
+    load: async () => (await import('./commands/outbox.js')).registerOutbox,
+  },
 ];
 
-export function buildProgram(): Command {
+/** The command an argv runs (`help <name>` counts), if any; global flags take no values. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((word) => !word.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/**
+ * The program for this argv: the invoked command is registered for real, the others as
+ * listing-only stand-ins. `load: 'all'` registers every command for real (tests).
+ */
+export async function buildProgram(argv: readonly string[], load: 'invoked' | 'all' = 'invoked'): Promise<Command> {
+  const invoked = commandNameOf(argv);
   const program = new Command('custom-channel')
     .description('Build, run and prove respond.io Custom Channel integration servers.')
     .version(pkg.version, '-V, --version')
@@ -62,7 +125,15 @@ export function buildProgram(): Command {
     .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of commands) register(program);
+  const terms = new Map(commandEntries.map((entry) => [entry.name, entry.term]));
+  const standard = new Help();
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? standard.subcommandTerm(command),
+  });
+  for (const entry of commandEntries) {
+    if (load === 'all' || entry.name === invoked) (await entry.load())(program);
+    else program.command(entry.name).description(entry.summary);
+  }
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -101,8 +172,8 @@ export function exitCodeFor(error: unknown, verbose: boolean): number {
 
 /** Runs the CLI and sets `process.exitCode`; long-running commands keep the process alive. */
 export async function run(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (error) {
     const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
