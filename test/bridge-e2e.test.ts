@@ -5,37 +5,33 @@
  * they test delivery guarantees, not the rate; bridge-rate.test.ts checks 20/s.
  */
 import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BridgeProcess,
   buildInbound,
   createBridgeProject,
   E2E_CHANNEL,
+  killBridge,
   postAll,
   spawnBridge,
   waitUntil,
 } from './support/bridge-project.js';
 import { type RespondioStub, startRespondioStub } from './support/bridge-respondio-stub.js';
+import { useCleanups } from './support/cleanups.js';
 import { runCli } from './support/cli.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = useCleanups('each');
 
 async function setUp(failShare = 0) {
   const stub = await startRespondioStub({ ...E2E_CHANNEL, failShare, rateLimit: false });
-  cleanups.push(() => stub.close());
+  defer(() => stub.close());
   const root = await createBridgeProject();
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  defer(() => rm(root, { recursive: true, force: true }));
   return { stub, root };
 }
 
 function track(bridge: BridgeProcess): BridgeProcess {
-  cleanups.push(async () => {
-    if (bridge.child.exitCode === null && bridge.child.signalCode === null) bridge.child.kill('SIGKILL');
-    await bridge.exited;
-  });
+  defer(() => killBridge(bridge));
   return bridge;
 }
 

@@ -4,35 +4,31 @@
  * posts. Every event must be stored exactly once, with no rate-limit refusal.
  */
 import { rm } from 'node:fs/promises';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.js';
 import {
   buildInbound,
   createBridgeProject,
   E2E_CHANNEL,
+  killBridge,
   postAll,
   spawnBridge,
   waitUntil,
 } from './support/bridge-project.js';
+import { useCleanups } from './support/cleanups.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = useCleanups('all');
 
 it('stores 100 inbound events exactly once in the emulator despite 30% 503s, without tripping its 20/s limit', async () => {
   const emulator = await startEmulator({
     channels: [{ ...E2E_CHANNEL, idType: 'phone' }],
     faults: { failureRate: 0.3 },
   });
-  cleanups.push(() => emulator.close());
+  defer(() => emulator.close());
   const root = await createBridgeProject();
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  defer(() => rm(root, { recursive: true, force: true }));
   const bridge = spawnBridge(root, emulator.webhookUrl);
-  cleanups.push(async () => {
-    if (bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
-    await bridge.exited;
-  });
+  defer(() => killBridge(bridge));
   const url = await bridge.url;
   const events = buildInbound(100);
   await postAll(() => url, events);
@@ -57,15 +53,12 @@ it('stores 100 inbound events exactly once in the emulator despite 30% 503s, wit
 
 it('after kill -9 mid-burst and a restart, the emulator stores every event exactly once', async () => {
   const emulator = await startEmulator({ channels: [{ ...E2E_CHANNEL, idType: 'phone' }], rateLimitPerSecond: false });
-  cleanups.push(() => emulator.close());
+  defer(() => emulator.close());
   const root = await createBridgeProject();
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  defer(() => rm(root, { recursive: true, force: true }));
   const spawn = () => {
     const bridge = spawnBridge(root, emulator.webhookUrl, ['--rate-limit', '200']);
-    cleanups.push(async () => {
-      if (bridge.child.exitCode === null && bridge.child.signalCode === null) bridge.child.kill('SIGKILL');
-      await bridge.exited;
-    });
+    defer(() => killBridge(bridge));
     return bridge;
   };
   const first = spawn();

@@ -5,32 +5,28 @@
  * at its side (it would answer 429 past 20 in a rolling second) and counting arrivals.
  */
 import { rm } from 'node:fs/promises';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   buildInbound,
   createBridgeProject,
   E2E_CHANNEL,
+  killBridge,
   postAll,
   spawnBridge,
   waitUntil,
 } from './support/bridge-project.js';
 import { maxInWindow, startRespondioStub } from './support/bridge-respondio-stub.js';
+import { useCleanups } from './support/cleanups.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = useCleanups('all');
 
 it('delivers 1,000 inbound events exactly once, never more than 20 in any rolling second', async () => {
   const stub = await startRespondioStub({ ...E2E_CHANNEL, rateLimit: 20 });
-  cleanups.push(() => stub.close());
+  defer(() => stub.close());
   const root = await createBridgeProject();
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  defer(() => rm(root, { recursive: true, force: true }));
   const bridge = spawnBridge(root, stub.webhookUrl);
-  cleanups.push(async () => {
-    if (bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
-    await bridge.exited;
-  });
+  defer(() => killBridge(bridge));
   const url = await bridge.url;
   const events = buildInbound(1000);
   const intakeStarted = Date.now();

@@ -66,6 +66,12 @@ export interface BridgeProcess {
 }
 
 /** Runs `custom-channel start` in `root` on a free port; `url` resolves from its "bridge listening" log line. */
+/** SIGKILLs a spawned bridge that is still running and waits for it: for cleanups. */
+export async function killBridge(bridge: BridgeProcess): Promise<void> {
+  if (bridge.child.exitCode === null && bridge.child.signalCode === null) bridge.child.kill('SIGKILL');
+  await bridge.exited;
+}
+
 export function spawnBridge(root: string, webhookUrl: string, args: string[] = []): BridgeProcess {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...args], {
     cwd: root,
