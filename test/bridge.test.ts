@@ -68,6 +68,15 @@ describe('POST /message', () => {
     expect(notJson.json().error.message).toMatch(/not valid JSON/);
   });
 
+  it('answers 413 in the contract error shape for a body over the limit, and keeps serving', async () => {
+    const big = JSON.stringify({ ...text('x'.repeat(2 * 1024 * 1024)) });
+    const res = await post(big, { ...auth, 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ error: { message: expect.stringMatching(/too large/i) } });
+    const after = await post(text('still here'), { ...auth, 'content-type': 'application/json' });
+    expect(after.statusCode).toBe(200);
+  });
+
   it('answers 400 for a channelId of another channel', async () => {
     const res = await post({ ...text('hi'), channelId: 'other' });
     expect(res.statusCode).toBe(400);

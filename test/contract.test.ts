@@ -60,7 +60,7 @@ const invalid: Case[] = [
     /at most 50 characters \(got 51\)/,
   ],
   ['missing events', 'webhook', hook({ events: undefined }), 'events', /is required/],
-  ['events not an array', 'webhook', hook({ events: {} }), 'events', /must be a array|must be an array/],
+  ['events not an array', 'webhook', hook({ events: {} }), 'events', /^must be an array \(got an object\)$/],
   ['empty events', 'webhook', hook({ events: [] }), 'events', /at least one event/],
   [
     'unknown event type',

@@ -56,6 +56,15 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     forceCloseConnections: 'idle',
   });
   keepRawBodies(app);
+  // Errors Fastify raises before a handler runs (body too large, unreadable body) get the
+  // contract's `{ "error": { "message" } }` shape too; a client's mistake is logged without a stack.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status < 500) request.log.info({ statusCode: status }, error.message);
+    else request.log.error({ err: error }, 'request failed');
+    const message = status < 500 ? error.message : 'internal error in the bridge (see its log)';
+    return reply.code(status).send({ error: { message } });
+  });
   const exchanges = options.exchanges ?? new ExchangeFeed();
   // Records cost a response clone and header masking per call: build them only when someone
   // listens. A feed passed in is assumed listened to; our own counts its subscribers.

@@ -42,7 +42,8 @@ export function reasonFor(issue: z.core.$ZodIssue, input: unknown): string {
   switch (issue.code) {
     case 'invalid_type': {
       if (value === undefined) return 'is required';
-      const expected = issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
+      const expected =
+        issue.expected === 'int' ? 'an integer' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
       if (issue.message && !issue.message.startsWith('Invalid input'))
         return `${issue.message} (got ${describe(value)})`;
       return `must be ${expected} (got ${describe(value)})`;
