@@ -77,39 +77,38 @@ describe('localtunnel opener', () => {
   });
 
   it('reports the tunnel down when the server goes away', async () => {
-    bridge = await startFakeBridge();
-    lt = await startLocaltunnelServer();
-    let down: Error | undefined;
-    const tunnel = await createLocaltunnelOpener({ host: lt.url })({
-      port: bridge.port,
-      onDown: (reason) => {
-        down = reason;
-      },
-    });
-    cleanups.push(() => tunnel.close());
-    await lt.close();
-    await waitUntil(() => down !== undefined);
-    expect(down?.message).toMatch(/connection refused/);
+    const watched = await openWatchedTunnel();
+    await watched.server.close();
+    await waitUntil(() => watched.down !== undefined);
+    expect(watched.down?.message).toMatch(/connection refused/);
   });
 });
 
+/** A bridge behind a fresh loopback tunnel server, with the tunnel's `onDown` reason kept. */
+async function openWatchedTunnel() {
+  bridge = await startFakeBridge();
+  const server = await startLocaltunnelServer();
+  lt = server;
+  const watched: { down?: Error } = {};
+  const tunnel = await createLocaltunnelOpener({ host: server.url })({
+    port: bridge.port,
+    onDown: (reason) => {
+      watched.down = reason;
+    },
+  });
+  cleanups.push(() => tunnel.close());
+  return Object.assign(watched, { tunnel, server });
+}
+
 describe('localtunnel opener, misbehaving server', () => {
   it('reports a tunnel whose sockets keep being dropped instead of spinning', async () => {
-    bridge = await startFakeBridge();
-    lt = await startLocaltunnelServer();
-    let down: Error | undefined;
-    const tunnel = await createLocaltunnelOpener({ host: lt.url })({
-      port: bridge.port,
-      onDown: (reason) => {
-        down = reason;
-      },
-    });
-    cleanups.push(() => tunnel.close());
-    lt.dropSockets = true;
+    const watched = await openWatchedTunnel();
+    const { tunnel, server } = watched;
+    server.dropSockets = true;
     // Kick the kept-alive sockets so the client reconnects into the dropping server.
     await fetch(`${tunnel.url}/bye`, { headers: { connection: 'close' } }).catch(() => {});
-    await waitUntil(() => down !== undefined, 5_000);
-    expect(down?.message).toBe('the tunnel server keeps dropping our sockets');
+    await waitUntil(() => watched.down !== undefined, 5_000);
+    expect(watched.down?.message).toBe('the tunnel server keeps dropping our sockets');
   });
 });
 
