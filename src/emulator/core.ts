@@ -83,7 +83,7 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
     strict: options.strict === true,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     webhookLimiter: limit === false ? undefined : buildRateLimiter({ limit, now }),
-    devApiLimiter: buildRateLimiter({ limit: DEFAULT_DEV_API_RATE_LIMIT, now }),
+    devApiLimiter: buildRateLimiter({ limit: options.devApiRateLimitPerSecond ?? DEFAULT_DEV_API_RATE_LIMIT, now }),
     faults: { ...NO_FAULTS, ...options.faults },
     channelByToken(token) {
       let found: EmulatorChannel | undefined;

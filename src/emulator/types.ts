@@ -55,6 +55,8 @@ export interface EmulatorOptions {
   messageTimeoutMs?: number;
   /** Webhook requests per second per channel (contract: 20); `false` turns the limit off. */
   rateLimitPerSecond?: number | false;
+  /** Developer API requests per second per token. Emulator choice: 10. */
+  devApiRateLimitPerSecond?: number;
   /** Grade C rules and undocumented territory become errors (400) instead of warnings. */
   strict?: boolean;
   /** Largest accepted request body in bytes (413 above). Emulator choice: 1 MiB. */
