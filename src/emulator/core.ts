@@ -62,7 +62,7 @@ export interface EmulatorCore {
 export async function createEmulatorCore(options: EmulatorOptions = {}): Promise<EmulatorCore> {
   const now = options.now ?? Date.now;
   const { channels, devApiToken } = await resolveCredentials(options);
-  const store = new EmulatorStore(now);
+  const store = new EmulatorStore(now, options.maxMessages);
   const persistence = options.persistFile ? await startPersistence(store, options.persistFile) : undefined;
   const limit = options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT;
   let broadcastId = 0;

@@ -55,6 +55,8 @@ export interface EmulatorOptions {
   messageTimeoutMs?: number;
   /** Webhook requests per second per channel (contract: 20); `false` turns the limit off. */
   rateLimitPerSecond?: number | false;
+  /** Messages kept in memory (and in `persistFile`); the oldest beyond it are forgotten. Emulator choice: 100,000. */
+  maxMessages?: number;
   /** Developer API requests per second per token. Emulator choice: 10. */
   devApiRateLimitPerSecond?: number;
   /** Grade C rules and undocumented territory become errors (400) instead of warnings. */
