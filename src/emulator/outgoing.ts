@@ -14,6 +14,7 @@ import type { Message } from '../contract/messages.js';
 import type { Problem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
 import type { Exchange } from '../exchange.js';
+import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders } from '../secrets.js';
 import type { EmulatorStore } from './store.js';
 import type { EmulatorChannel, OutgoingMessageRecord } from './types.js';
@@ -135,12 +136,13 @@ async function deliver(
   let responseHeaders: Record<string, string> | undefined;
   let responseBody: unknown;
   let error: string | undefined;
+  const deadline = withTimeout(ctx.closing, ctx.timeoutMs);
   try {
     const res = await ctx.fetch(url, {
       method: 'POST',
       headers,
       body: JSON.stringify(body),
-      signal: AbortSignal.any([AbortSignal.timeout(ctx.timeoutMs), ctx.closing]),
+      signal: deadline.signal,
     });
     status = res.status;
     responseHeaders = maskHeaders(headersOf(res.headers));
@@ -157,6 +159,8 @@ async function deliver(
       : err.name === 'TimeoutError' || err.name === 'AbortError'
         ? `no answer from ${url} within ${ctx.timeoutMs} ms (timeout)`
         : `cannot reach ${url}: ${String((err as { cause?: { message?: string } }).cause?.message ?? err.message)}`;
+  } finally {
+    deadline.clear();
   }
   const done: Exchange = {
     ...exchange,

@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Exchange } from '../exchange.js';
+import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders, SECRET_HEADERS } from '../secrets.js';
 import { absoluteUrl, bodyText } from './curl.js';
 import type { ReplayRecord, ReplayRequest } from './types.js';
@@ -53,12 +54,13 @@ export async function sendHttp(
   request: { method: string; url: string; headers: Record<string, string>; body?: string },
 ): Promise<HttpResult> {
   const started = performance.now();
+  const deadline = withTimeout(undefined, deps.timeoutMs);
   try {
     const response = await deps.fetch(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
-      signal: AbortSignal.timeout(deps.timeoutMs),
+      signal: deadline.signal,
     });
     const raw = await response.text();
     let body: unknown = raw === '' ? undefined : raw;
@@ -75,6 +77,8 @@ export async function sendHttp(
         ? `no answer within ${deps.timeoutMs} ms`
         : String((error as Error).cause ?? error);
     return { status: 0, latencyMs: Math.round(performance.now() - started), headers: {}, error: why };
+  } finally {
+    deadline.clear();
   }
 }
 
