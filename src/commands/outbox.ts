@@ -7,6 +7,7 @@ import type { OutboxEntry } from '../outbox/types.js';
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
+  stateDir?: string;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -25,10 +26,13 @@ export function registerOutbox(program: Command): void {
     .argument('[id]', 'retry: the dead letter to retry (all when omitted)')
     .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
     .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
+    .addOption(
+      new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
+    )
     .addHelpText(
       'after',
       `
-Works on .custom-channel/outbox of the project in the current folder. Listing is safe while the
+Works on .custom-channel/outbox of the project in the current folder (or <state dir>/outbox). Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
 next \`custom-channel start\` (or dev).
 
@@ -44,7 +48,14 @@ Examples:
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
       const { runOutbox } = await import('../outbox/run-outbox.js');
-      const report = await runOutbox({ cwd: process.cwd(), action, id, dead: flags.dead, pending: flags.pending });
+      const report = await runOutbox({
+        cwd: process.cwd(),
+        action,
+        id,
+        dead: flags.dead,
+        pending: flags.pending,
+        stateDir: flags.stateDir,
+      });
       reporter.emit(report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);

@@ -22,6 +22,8 @@ export interface RunOutboxInput {
   dead?: boolean;
   /** purge: pending events instead of dead letters. */
   pending?: boolean;
+  /** The bridge's state folder (`start --state-dir`); default `CUSTOM_CHANNEL_STATE_DIR` or the project's. */
+  stateDir?: string;
 }
 
 export interface OutboxReport {
@@ -34,7 +36,8 @@ export interface OutboxReport {
 }
 
 export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
-  const project = loadProject(input.cwd);
+  const env = input.stateDir ? { ...process.env, CUSTOM_CHANNEL_STATE_DIR: input.stateDir } : process.env;
+  const project = loadProject(input.cwd, env);
   const dir = join(project.stateDir, 'outbox');
   if (input.action === 'list') {
     if (!existsSync(dir)) return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
