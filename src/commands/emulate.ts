@@ -9,6 +9,7 @@ export function registerEmulate(program: Command): void {
     .description("run the offline respond.io emulator: the channel's webhook, its /message calls and the Developer API")
     .option('--port <port>', 'port (0 picks a free one)', '3001')
     .option('--host <host>', 'interface', '127.0.0.1')
+    .option('--allow-host <name...>', 'also accept this Host name (a tunnel or proxy in front of the emulator)')
     .option('--api-base-url <url>', "the integration server's API Base URL (messages go to <url>/message)")
     .addOption(new Option('--id-type <type>', "the channel's contact ID type").choices(idTypes).default('phone'))
     .option('--show-secrets', 'print tokens unmasked')
