@@ -15,6 +15,12 @@ export function registerEmulate(program: Command): void {
   envOption(command, '--host <host>', 'interface', env('host'), { default: '127.0.0.1' });
   envOption(
     command,
+    '--allow-host <name...>',
+    'also accept this Host name (a tunnel or proxy in front of the emulator)',
+    env('allow-host'),
+  );
+  envOption(
+    command,
     '--api-base-url <url>',
     "the integration server's API Base URL (messages go to <url>/message)",
     env('api-base-url'),

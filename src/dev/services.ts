@@ -58,8 +58,10 @@ export interface DevInspectorOptions {
 }
 
 export interface DevInspector {
-  /** The page, e.g. `http://127.0.0.1:4300/`. */
+  /** The page with its session token, e.g. `http://127.0.0.1:4300/?token=…`. */
   readonly url: string;
+  /** The session token the inspector's API requires (X-Inspector-Token). */
+  readonly secret?: string;
   close(): Promise<void>;
 }
 

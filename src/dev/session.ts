@@ -37,6 +37,8 @@ export interface DevSession {
   readonly emulatorUrl?: string;
   readonly providerUrl?: string;
   readonly inspectorUrl?: string;
+  /** The inspector's session token (its API wants it as X-Inspector-Token). */
+  readonly inspectorSecret?: string;
   /** Both legs' exchange records (what the console prints). */
   readonly exchanges: ExchangeFeed;
   /** The current public URL, if a tunnel is open. */
@@ -237,6 +239,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
       inspectorUrl: inspector?.url,
+      inspectorSecret: inspector?.secret,
       exchanges,
       get publicUrl() {
         return publicUrl;

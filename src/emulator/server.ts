@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { WEBHOOK_PATH } from '../contract/constants.js';
+import { guardLocalServer } from '../lib/local-guard.js';
 import { createEmulatorCore, type EmulatorCore } from './core.js';
 import { registerDevApi } from './dev-api.js';
 import { registerInspection } from './inspect.js';
@@ -43,6 +44,7 @@ export async function buildEmulator(
   // Only JSON is a webhook body: text/plain must be a 415, not a string.
   app.removeContentTypeParser('text/plain');
   app.decorate('emulator', core);
+  guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, message } = describeError(error);
     if (request.url.startsWith('/v2/') || request.url === '/v2')

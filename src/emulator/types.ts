@@ -43,6 +43,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Host names accepted besides loopback (a tunnel in front of the emulator); see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** Channels to emulate; missing fields are generated (one channel when omitted). */
   channels?: Array<Partial<EmulatorChannel>>;
   /** Generated credentials are stored in `<stateDir>/emulator.json` (0600), stable across restarts. */

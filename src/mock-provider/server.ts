@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { guardLocalServer } from '../lib/local-guard.js';
 import { bearerToken, safeEqual } from '../secrets.js';
 import {
   createMockCore,
@@ -22,6 +23,8 @@ export interface MockProviderOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Host names accepted besides loopback; see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** Scenario for contacts without a rule (default `read`). */
   defaultScenario?: Scenario;
   /** Scenario per recipient; `contactId: '*'` sets the default. */
@@ -89,6 +92,7 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
   };
   const core = createMockCore({ ...plan, ...options, webhookSecret });
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
   let url = '';
   let closing: Promise<void> | undefined;
 

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { usageError } from '../errors.js';
+import { buildLocalGuard, guardInput } from '../lib/local-guard.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
@@ -19,6 +20,8 @@ export interface ProviderStubOptions {
   /** Project or template folder holding `fixtures/provider-stub.json`. */
   root: string;
   host?: string;
+  /** Host names accepted besides loopback; see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** 0 (default): any free port. */
   port?: number;
   /** Overrides and extra variables for the adapter's env (e.g. a webhook secret to exercise). */
@@ -137,7 +140,15 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     void run.finally(() => pending.delete(run));
   }
 
+  const guard = buildLocalGuard({ host: options.host, allowedHosts: options.allowedHosts });
+
   async function answer(req: IncomingMessage, res: ServerResponse) {
+    const refusal = guard(guardInput(req.method ?? 'GET', req.headers));
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { message: refusal.message } }));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://stub');
