@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { contextOf } from '../cli.js';
 import type { DevFlags } from '../dev/options.js';
 
@@ -14,6 +14,11 @@ export function registerDev(program: Command): void {
     .option('--no-tunnel', 'no public URL: local only (the emulator still works)')
     .option('--emulator', 'use the embedded emulator even when a real respond.io channel is configured')
     .option('--no-inspector', 'do not serve the inspector page')
+    .addOption(
+      new Option('--inspector-port <port>', 'inspector port (the next free one when taken; 0 picks any)')
+        .env('CUSTOM_CHANNEL_INSPECTOR_PORT')
+        .default('4040'),
+    )
     .option('--canary-interval <seconds>', 'how often to probe the bridge through the public URL', '20')
     .addHelpText(
       'after',
