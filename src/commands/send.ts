@@ -7,6 +7,7 @@ import { parseDuration } from '../send/duration.js';
 import { parseExpect } from '../send/statuses.js';
 
 interface SendFlags {
+  ownStack?: boolean;
   to?: string;
   type?: (typeof sendTypes)[number];
   attachment?: string;
@@ -36,11 +37,14 @@ export function registerSend(program: Command): void {
     .addOption(new Option('--scenario <name>', "the mock provider's behaviour (offline)").choices(scenarios))
     .option('--inbound', 'the contact sends the message instead, followed into respond.io')
     .option('--live', 'start the message through the respond.io Developer API v2 (dev-api-* config)')
+    .option('--own-stack', "start a stack of its own even when this project's `dev` is running")
     .addHelpText(
       'after',
       `
-Offline (default), the project's bridge runs with the emulator and a stand-in provider (the
-mock provider for generic-http, recorded fixtures for clicksend-sms and telegram-bot).
+Offline (default), the message goes through the project's running \`dev\` session when there is
+one (it shows in dev's console and inspector); otherwise, or with --own-stack, the project's
+bridge runs here with the emulator and a stand-in provider (the mock provider for generic-http,
+recorded fixtures for clicksend-sms and telegram-bot).
 Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
 
 Examples:
@@ -74,6 +78,7 @@ Examples:
         scenario: flags.scenario,
         inbound: flags.inbound,
         live: flags.live,
+        ownStack: flags.ownStack,
         onStart: (line) => reporter.info(reporter.style.bold(line)),
         onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
       });

@@ -17,6 +17,7 @@ import { type Banner, buildBanner } from './banner.js';
 import type { DevEvent, DevListener } from './events.js';
 import type { DevCliOptions } from './options.js';
 import { type DevInspector, type DevServices, loadDevServices } from './services.js';
+import { removeSessionFile, writeSessionFile } from './session-file.js';
 
 export interface DevOptions extends DevCliOptions {
   cwd: string;
@@ -30,6 +31,8 @@ export interface DevOptions extends DevCliOptions {
   services?: DevServices;
   /** How long to wait for the first tunnel before showing the local-only banner (default 4 s). */
   localBannerAfterMs?: number;
+  /** Publish the session in `<stateDir>/session.json` for send/simulate/demo (default true). */
+  publishSession?: boolean;
 }
 
 export interface DevSession {
@@ -118,7 +121,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       channel = emulator.channel;
       webhookUrl = emulator.webhookUrl;
       tokenSource = 'emulator';
-      provider = await services.startProvider({ root: project.root, template: project.template });
+      provider = await services.startProvider({ root: project.root, template: project.template, env: project.env });
       if (provider) cleanups.push(() => provider?.close());
     } else {
       const values = config.values;
@@ -160,7 +163,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
           secrets: secretValuesOf(env),
           providerWebhookSecret: env.PROVIDER_WEBHOOK_SECRET,
           historyFile: join(project.stateDir, 'inspector.ndjson'),
+          port: options.inspectorPort,
         });
+        const wanted = options.inspectorPort ?? 4040;
+        const got = Number(new URL(inspector.url).port);
+        if (wanted !== 0 && got !== wanted) {
+          emit({ type: 'warning', message: `inspector port ${wanted} is taken; the inspector is on ${inspector.url}` });
+        }
         cleanups.push(() => inspector?.close());
       } catch (error) {
         // The page is a convenience: dev runs without it.
@@ -231,6 +240,31 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       cleanups.push(() => clearTimeout(fallback));
       // Closed first: open tunnel sockets keep the bridge's server from closing.
       cleanups.push(() => supervisor?.close());
+    }
+
+    if (options.publishSession !== false) {
+      await writeSessionFile(project.stateDir, {
+        version: 1,
+        pid: process.pid,
+        startedAt: Date.now(),
+        project: project.root,
+        mode,
+        bridgeUrl: bridge.url,
+        emulatorUrl: emulator?.url,
+        providerUrl: provider?.url,
+        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
+        inspectorUrl: inspector?.url,
+        inspectorSecret: inspector?.secret,
+        channel,
+        providerEnv: { ...provider?.env },
+      });
+      // A crash still removes it; a kill -9 leaves it behind, and readers check the pid.
+      const onExit = () => removeSessionFile(project.stateDir);
+      process.on('exit', onExit);
+      cleanups.push(() => {
+        process.removeListener('exit', onExit);
+        onExit();
+      });
     }
 
     let closing: Promise<void> | undefined;

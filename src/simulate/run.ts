@@ -38,13 +38,20 @@ export interface SimulateOptions {
   requestTimeoutMs?: number;
   /** How long to wait for the events a case should cause (default 3000 ms). */
   eventWaitMs?: number;
+  /** Start a stack of its own even when the project's `dev` is running. */
+  ownStack?: boolean;
+  /** Called first when the running dev session is used. */
+  onSession?(line: string): void;
   onCase?(result: CaseResult): void;
 }
 
 export interface SimulateReport {
   target: string;
-  /** `local`: the project's bridge, emulator and stand-in provider were started for this run. */
-  mode: 'local' | 'target';
+  /**
+   * `local`: the project's bridge, emulator and stand-in provider were started for this run;
+   * `session`: the running `dev` session's were used.
+   */
+  mode: 'local' | 'session' | 'target';
   /** False when nothing watched respond.io's side (an external `--target`). */
   eventsObserved: boolean;
   cases: CaseResult[];
@@ -108,8 +115,9 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
     });
     return summarize(options.target, 'target', false, results, started);
   }
-  const { startLocalStack } = await import('../send/stack.js');
-  const stack = await startLocalStack({ cwd, env: options.env });
+  const { openStack, sessionLine } = await import('../send/session-stack.js');
+  const stack = await openStack({ cwd, env: options.env, ownStack: options.ownStack });
+  if (stack.session) options.onSession?.(sessionLine(stack.session));
   try {
     const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);
     const cases = wanted.length === 0 ? all : selectCases(all, wanted);
@@ -128,7 +136,7 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
       eventWaitMs: options.eventWaitMs,
       onCase: options.onCase,
     });
-    return summarize(stack.bridgeUrl, 'local', true, results, started);
+    return summarize(stack.bridgeUrl, stack.session ? 'session' : 'local', true, results, started);
   } finally {
     await stack.close();
   }
