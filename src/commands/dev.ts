@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { contextOf } from '../cli.js';
 import type { DevFlags } from '../dev/options.js';
 import { envNameOf, envOption } from './env-option.js';
@@ -6,7 +6,6 @@ import { envNameOf, envOption } from './env-option.js';
 export function registerDev(program: Command): void {
   const command = program
     .command('dev')
-<<<<<<< HEAD
     .description("run the project's adapter behind a local bridge and a supervised public tunnel");
   const env = (flag: string) => envNameOf(flag, 'dev');
   envOption(command, '--port <port>', 'bridge port (0 picks a free one)', env('port'), { default: '3000' });
@@ -39,6 +38,13 @@ export function registerDev(program: Command): void {
   envOption(command, '--no-inspector', 'do not serve the inspector page', env('no-inspector'));
   envOption(
     command,
+    '--inspector-port <port>',
+    'inspector port (the next free one when taken; 0 picks any)',
+    'CUSTOM_CHANNEL_INSPECTOR_PORT',
+    { default: '4040' },
+  );
+  envOption(
+    command,
     '--canary-interval <seconds>',
     'how often to probe the bridge through the public URL',
     env('canary-interval'),
@@ -51,23 +57,6 @@ export function registerDev(program: Command): void {
     'CUSTOM_CHANNEL_STATE_DIR',
   );
   command
-=======
-    .description("run the project's adapter behind a local bridge and a supervised public tunnel")
-    .option('--port <port>', 'bridge port (0 picks a free one)', '3000')
-    .option('--host <host>', 'bridge interface', '127.0.0.1')
-    .option('--subdomain <name>', 'ask localtunnel for this subdomain (kept across reconnects)')
-    .option('--tunnel-host <url>', 'a self-hosted localtunnel server (default https://localtunnel.me)')
-    .option('--tunnel-url <url>', 'use a tunnel you already run (ngrok, cloudflared) with this public URL')
-    .option('--no-tunnel', 'no public URL: local only (the emulator still works)')
-    .option('--emulator', 'use the embedded emulator even when a real respond.io channel is configured')
-    .option('--no-inspector', 'do not serve the inspector page')
-    .addOption(
-      new Option('--inspector-port <port>', 'inspector port (the next free one when taken; 0 picks any)')
-        .env('CUSTOM_CHANNEL_INSPECTOR_PORT')
-        .default('4040'),
-    )
-    .option('--canary-interval <seconds>', 'how often to probe the bridge through the public URL', '20')
->>>>>>> h-devsess
     .addHelpText(
       'after',
       `
