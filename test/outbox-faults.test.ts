@@ -169,6 +169,17 @@ describe('a corrupt journal', () => {
   });
 });
 
+it('reads back ids, keys and contacts with quotes, backslashes and non-ASCII after a restart', async () => {
+  const odd = 'q"\\u00e9\\"x-é-😀';
+  const first = await open();
+  await first.enqueue([event(odd, `c"\\${odd}`)]);
+  await first.close();
+  const again = await open();
+  const [entry] = await again.list('pending');
+  expect(entry.item).toEqual(event(odd, `c"\\${odd}`));
+  expect((await again.enqueue([event(odd)])).duplicates).toBe(1);
+});
+
 describe('compaction', () => {
   it('runs while events keep coming and delivery goes on; payloads are read back from their new places', async () => {
     const outbox = await open({ compactAfter: 300, rateLimitPerSecond: 10_000, rateWindowMs: 1000, concurrency: 8 });

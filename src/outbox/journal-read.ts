@@ -33,7 +33,7 @@ export interface ScanResult {
   size: number;
 }
 
-const CHUNK = 8 << 20;
+const CHUNK = 2 << 20;
 const NEWLINE = 0x0a;
 const RECORD_START = Buffer.from('{"op":"');
 const ADD_START = Buffer.from('{"op":"add",');
@@ -46,31 +46,82 @@ function isRecord(value: unknown): value is Exclude<JournalRecord, { op: 'add' }
   return record.op === 'seen' ? Array.isArray(record.keys) : typeof record.id === 'string';
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The JSON string starting at `start` (just after its opening quote): [value, index after the closing quote]. */
+function stringAt(line: Buffer, start: number): [string, number] | undefined {
+  let end = line.indexOf(QUOTE, start);
+  let escaped = false;
+  while (end !== -1 && line[end - 1] === BACKSLASH) {
+    // Count the backslashes: an even run escapes nothing.
+    let run = 0;
+    for (let i = end - 1; i >= start && line[i] === BACKSLASH; i -= 1) run += 1;
+    escaped = true;
+    if (run % 2 === 0) break;
+    end = line.indexOf(QUOTE, end + 1);
+  }
+  if (end === -1) return undefined;
+  if (!escaped) {
+    const slash = line.indexOf(BACKSLASH, start);
+    escaped = slash !== -1 && slash < end;
+  }
+  if (!escaped) return [line.toString('utf8', start, end), end + 1];
+  try {
+    return [JSON.parse(line.toString('utf8', start - 1, end + 1)) as string, end + 1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Expects `literal` at `at`; returns the index after it. */
+function expect(line: Buffer, at: number, literal: Buffer): number {
+  return line.compare(literal, 0, literal.length, at, at + literal.length) === 0 ? at + literal.length : -1;
+}
+
+const ID_AT = Buffer.from('{"op":"add","id":"');
+const KEY_AT = Buffer.from(',"key":"');
+const AT_AT = Buffer.from(',"at":');
+const C_AT = Buffer.from(',"c":"');
+
+/**
+ * The header of an add line as this version writes it (`{"op":"add","id":..,"key":..,"at":..,"c":..,"item":..}`),
+ * read without parsing the payload; older or unusual lines go through JSON.parse.
+ */
+function fastHeader(line: Buffer, offset: number): AddHeader | undefined {
+  const id = stringAt(line, ID_AT.length);
+  if (!id) return undefined;
+  let at = expect(line, id[1], KEY_AT);
+  const key = at === -1 ? undefined : stringAt(line, at);
+  if (!key) return undefined;
+  at = expect(line, key[1], AT_AT);
+  if (at === -1) return undefined;
+  const comma = line.indexOf(0x2c, at);
+  const time = Number(line.toString('latin1', at, comma));
+  at = comma === -1 ? -1 : expect(line, comma, C_AT);
+  const contact = at === -1 ? undefined : stringAt(line, at);
+  if (!contact || !Number.isFinite(time) || expect(line, contact[1], ITEM) === -1) return undefined;
+  return { id: id[0], key: key[0], at: time, contactId: contact[0], offset, length: line.length };
+}
+
 /** The header of an add line, or undefined when the line is not one we can trust. */
 function addHeader(line: Buffer, offset: number): AddHeader | undefined {
   // A second record start inside the line means a torn record was glued to the next one
   // (inside JSON strings a quote is escaped, so `{"op":"` cannot occur there).
   if (line.indexOf(RECORD_START, 1) !== -1 || line[line.length - 1] !== 0x7d) return undefined;
-  const itemAt = line.indexOf(ITEM);
-  if (itemAt === -1) return undefined;
-  let head: { id?: unknown; key?: unknown; at?: unknown; c?: unknown };
+  const fast = fastHeader(line, offset);
+  if (fast) return fast;
+  let record: { id?: unknown; key?: unknown; at?: unknown; c?: unknown; item?: { contactId?: unknown } };
   try {
-    head = JSON.parse(`${line.toString('utf8', 0, itemAt)}}`);
+    record = JSON.parse(line.toString('utf8'));
   } catch {
     return undefined;
   }
-  let contactId = head.c;
-  if (typeof contactId !== 'string') {
-    // Written by an older version (no "c"): read the payload once.
-    try {
-      contactId = (JSON.parse(line.toString('utf8')) as { item?: { contactId?: unknown } }).item?.contactId;
-    } catch {
-      return undefined;
-    }
-  }
-  if (typeof head.id !== 'string' || typeof head.key !== 'string' || typeof head.at !== 'number') return undefined;
-  if (typeof contactId !== 'string') return undefined;
-  return { id: head.id, key: head.key, at: head.at, contactId, offset, length: line.length };
+  const contactId = typeof record.c === 'string' ? record.c : record.item?.contactId;
+  if (typeof record.id !== 'string' || typeof record.key !== 'string' || typeof record.at !== 'number')
+    return undefined;
+  if (typeof contactId !== 'string' || typeof record.item !== 'object') return undefined;
+  return { id: record.id, key: record.key, at: record.at, contactId, offset, length: line.length };
 }
 
 /** Reads every record of `dir`'s journal, oldest first. */

@@ -83,7 +83,7 @@ export class SeenWindow {
 
   constructor(size: number) {
     this.size = Math.max(1, Math.floor(size));
-    this.#ring = new Array(Math.min(this.size, 1024));
+    this.#ring = [];
   }
 
   get count(): number {
@@ -96,15 +96,16 @@ export class SeenWindow {
 
   add(key: string): void {
     if (this.#set.has(key)) return;
-    if (this.#next >= this.#ring.length && this.#ring.length < this.size) {
-      this.#ring.length = Math.min(this.size, this.#ring.length * 2);
+    this.#set.add(key);
+    // Grows by push (a packed array) until full, then overwrites the oldest slot.
+    if (this.#ring.length < this.size) {
+      this.#ring.push(key);
+      return;
     }
     if (this.#next >= this.size) this.#next = 0;
-    const old = this.#ring[this.#next];
-    if (old !== undefined) this.#set.delete(old);
+    this.#set.delete(this.#ring[this.#next] as string);
     this.#ring[this.#next] = key;
     this.#next += 1;
-    this.#set.add(key);
   }
 
   /** Forgets a key whose event could not be recorded (its slot is reused in turn). */
@@ -115,8 +116,9 @@ export class SeenWindow {
   /** Oldest first. */
   *keys(): IterableIterator<string> {
     const n = this.#ring.length;
+    const oldest = n < this.size ? 0 : this.#next % n;
     for (let i = 0; i < n; i += 1) {
-      const key = this.#ring[(this.#next + i) % n];
+      const key = this.#ring[(oldest + i) % n];
       if (key !== undefined && this.#set.has(key)) yield key;
     }
   }
