@@ -10,7 +10,7 @@
  * (and at the hang's timeouts), and every duplicate reported by the emulator as an anomaly.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,19 @@ const TOTAL = 2000;
 const KILLS = 5;
 /** Posts in flight at once (the bridge's default concurrency) times events per post (maxBatch). */
 const IN_FLIGHT_EVENTS = 4 * 10;
+
+/** Writes `path` until the disk is full. */
+function fillUp(path: string): void {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function canMount(): boolean {
   const probe = join(tmpdir(), `chaos-probe-${process.pid}`);
@@ -106,16 +119,24 @@ it.runIf(canMount())(
           victim.child.kill('SIGKILL');
           restarting = restarting.then(async () => {
             await victim.exited;
-            bridge = spawn();
-            current = await bridge.url;
+            // A start while the disk is full may fail (it cannot write its lock): start again.
+            for (let attempt = 0; ; attempt += 1) {
+              bridge = spawn();
+              try {
+                current = await bridge.url;
+                return;
+              } catch (error) {
+                if (attempt >= 20) throw error;
+                await new Promise((resolve) => setTimeout(resolve, 200));
+              }
+            }
           });
         }
         if (!filled && accepted >= fillAt) {
           filled = true;
           // The journal's disk fills for a second: intake answers 503 and the provider retries.
           const filler = join(stateDir, 'filler');
-          const { bavail, bsize } = statfsSync(stateDir);
-          writeFileSync(filler, Buffer.alloc(bavail * bsize));
+          fillUp(filler);
           faults.push(new Promise((resolve) => setTimeout(resolve, 1000)).then(() => rmSync(filler)));
         }
         if (!hung && accepted >= hangAt) {
