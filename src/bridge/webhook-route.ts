@@ -10,7 +10,7 @@ import { validatePayload } from '../contract/validate.js';
 import { WebhookBodySchema } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
-import { OutboxFullError } from '../outbox/types.js';
+import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
@@ -129,7 +129,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
-        if (caught instanceof OutboxFullError) {
+        if (caught instanceof OutboxFullError || caught instanceof OutboxUnavailableError) {
+          // Nothing was recorded (a full disk, a full outbox): the provider sends it again later.
+          if (caught instanceof OutboxUnavailableError)
+            request.log.error({ err: caught }, 'outbox cannot record events');
           answer = { status: 503, headers: { 'retry-after': '5' }, body: { error: { message: error } } };
         } else {
           request.log.error({ err: caught }, 'provider webhook failed');

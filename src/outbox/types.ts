@@ -62,6 +62,10 @@ export interface OutboxStats {
   inFlight: number;
   /** Posts that await respond.io's answer (each carries 1..maxBatch events). */
   inFlightPosts?: number;
+  /** Unreadable journal records found at start (moved to journal.quarantine.ndjson). */
+  quarantined?: number;
+  /** Journal writes that failed (disk full, I/O error) since start: each failed its enqueue. */
+  journalWriteFailures?: number;
   /** Retry-After answers longer than `maxRetryAfterMs`, cut to it. */
   cappedRetryAfter?: number;
   deadLetters: number;
@@ -88,6 +92,17 @@ export interface Outbox {
   purge(state?: OutboxState | 'all'): Promise<number>;
   /** Stops delivery and releases the storage. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * The outbox cannot record events now (disk full, I/O error): nothing was recorded, and the
+ * bridge answers the provider 503 + Retry-After so it sends them again later.
+ */
+export class OutboxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxUnavailableError';
+  }
 }
 
 /** The outbox holds as many events as it may: the bridge answers the provider 503 so it retries later. */
