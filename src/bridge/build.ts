@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
+import { fastifyTimeouts } from '../lib/server-limits.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
@@ -51,6 +52,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   checkOptions(options);
   const logger = options.logger ?? false;
   const app = Fastify({
+    ...fastifyTimeouts(options.requestTimeoutMs),
     logger: logger && typeof logger === 'object' ? { redact: REDACT, ...logger } : logger,
     // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
     forceCloseConnections: 'idle',

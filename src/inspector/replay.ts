@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Exchange } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders, SECRET_HEADERS } from '../secrets.js';
 import { absoluteUrl, bodyText } from './curl.js';
@@ -63,12 +64,8 @@ export async function sendHttp(
       signal: deadline.signal,
     });
     const raw = await response.text();
-    let body: unknown = raw === '' ? undefined : raw;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      // Not JSON: shown as text.
-    }
+    // Not JSON (or too deep): shown as text.
+    const body = raw === '' ? undefined : parseJsonOrText(raw);
     const headers = Object.fromEntries(response.headers.entries());
     return { status: response.status, latencyMs: Math.round(performance.now() - started), headers, body };
   } catch (error) {
@@ -109,12 +106,8 @@ export async function runReplay(
   const time = Date.now();
   const target = absoluteUrl({ url, direction: original.direction }, deps.bridgeUrl);
   const result = await sendHttp(deps, { method, url: target, headers, body });
-  let requestBody: unknown = body;
-  try {
-    requestBody = body === undefined ? undefined : JSON.parse(body);
-  } catch {
-    // Sent as text.
-  }
+  // Sent as text when it is not JSON.
+  const requestBody = body === undefined ? undefined : parseJsonOrText(body);
   return {
     replayOf: edit.seq,
     time,

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ExchangeFeed } from '../exchange.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { maskSecret } from '../secrets.js';
 import { loadAsset } from './assets.js';
 import { ComposeSchema, type InspectorEmulator, runCompose } from './compose.js';
@@ -38,6 +39,8 @@ export interface InspectorOptions {
   historyFile?: string;
   /** Entries kept (default 1000). */
   maxHistory?: number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** Timeout of compose and replay requests (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -94,7 +97,8 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     timeoutMs: options.timeoutMs ?? 10_000,
   };
   const streams = new Set<FastifyReply>();
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ ...fastifyTimeouts(options.requestTimeoutMs), logger: false, forceCloseConnections: true });
+  limitJsonDepth(app);
 
   // Another web page in the same browser must not drive compose or replay (CSRF), nor read the
   // API through a name that resolves to loopback (DNS rebinding): on loopback, Host must say so.
