@@ -66,6 +66,19 @@ const ReplaySchema = z.strictObject({
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const SinceSchema = z.object({ since: z.coerce.number().int().nonnegative().default(0) });
 
+/** The host of an Origin header, or undefined when it is not a URL (`null`). */
+function originHost(origin: string): string | undefined {
+  return URL.canParse(origin) ? new URL(origin).host : undefined;
+}
+
+/** `?since=` as a non-negative integer, or a 400 naming it. */
+function sinceOf(query: unknown, reply: FastifyReply): number | undefined {
+  const parsed = SinceSchema.safeParse(query);
+  if (parsed.success) return parsed.data.since;
+  void fail(reply, 400, 'since must be a whole number >= 0 (the last seq you have; 0 for everything)');
+  return undefined;
+}
+
 function fail(reply: FastifyReply, status: number, message: string) {
   return reply.code(status).send({ error: { message } });
 }
@@ -107,7 +120,8 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     const hostname = (request.headers.host ?? '').replace(/:\d+$/, '');
     if (loopback && !LOOPBACK.has(hostname)) return fail(reply, 403, `host ${hostname} refused: use 127.0.0.1`);
     const origin = request.headers.origin;
-    if (request.method !== 'GET' && origin && new URL(origin).host !== request.headers.host) {
+    // `Origin: null` (a sandboxed frame, a file: page) or one that is not a URL is foreign too.
+    if (request.method !== 'GET' && origin && originHost(origin) !== request.headers.host) {
       return fail(reply, 403, 'cross-origin requests are refused');
     }
   });
@@ -128,11 +142,15 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
       historyFile: history.file,
     }),
   );
-  app.get('/api/entries', async (request) => history.list(SinceSchema.parse(request.query).since));
+  app.get('/api/entries', async (request, reply) => {
+    const since = sinceOf(request.query, reply);
+    return since === undefined ? reply : history.list(since);
+  });
   app.get('/api/conversations', async () => buildView(history.list()));
 
   app.get('/api/stream', (request, reply) => {
-    const { since } = SinceSchema.parse(request.query);
+    const since = sinceOf(request.query, reply);
+    if (since === undefined) return reply;
     const last = Number(request.headers['last-event-id']);
     reply.hijack();
     reply.raw.writeHead(200, {
