@@ -3,8 +3,8 @@
  * its `.env`, its local state folder and its adapter, loaded from TypeScript source with jiti
  * so users need no build step.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -35,16 +35,21 @@ export interface Project {
   env: Record<string, string | undefined>;
 }
 
-/** The nearest folder at or above `start` whose package.json has a `customChannel` section. */
+/**
+ * The nearest folder at or above `start` with a package.json, when that package.json has a
+ * `customChannel` section. The search stops at the first package.json: a package inside
+ * another folder's project is not that project (its adapter must not run from here).
+ */
 export function findProjectRoot(start: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       try {
-        if ((JSON.parse(readFileSync(file, 'utf8')) as { customChannel?: unknown }).customChannel) return dir;
+        return (JSON.parse(readFileSync(file, 'utf8')) as { customChannel?: unknown }).customChannel ? dir : undefined;
       } catch {
-        // An unreadable package.json is not a project; keep looking up.
+        // An unreadable package.json is not a project, and it ends the search all the same.
+        return undefined;
       }
     }
     const parent = dirname(dir);
@@ -82,6 +87,11 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
   if (!existsSync(adapterPath)) {
     throw new CliError(`adapter not found: ${adapterPath}`, { hint: 'fix customChannel.adapter in package.json' });
   }
+  if (!isInside(root, adapterPath)) {
+    throw new CliError(`package.json customChannel.adapter points outside the project: ${adapterPath}`, {
+      hint: `keep the adapter inside ${root} (e.g. "src/adapter.ts")`,
+    });
+  }
   return {
     root,
     name: pkg.name ?? 'integration-server',
@@ -91,6 +101,12 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
     stateDir: env.CUSTOM_CHANNEL_STATE_DIR ? resolve(cwd, env.CUSTOM_CHANNEL_STATE_DIR) : join(root, STATE_DIR),
     env: { ...readEnvFile(join(root, '.env')), ...env },
   };
+}
+
+/** True when `path` (symbolic links resolved) is `root` or inside it. */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(realpathSync(root), realpathSync(path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** This package's own entry, so adapters share our classes (AdapterError) even without an install. */

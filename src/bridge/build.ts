@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
+import { fastifyTimeouts } from '../lib/server-limits.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
@@ -62,6 +63,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   // Reading every variable of process.env costs more than a whole webhook: once, here.
   const envSecrets = secretValues(env);
   const app = Fastify({
+    ...fastifyTimeouts(options.requestTimeoutMs),
     ...buildLoggerOptions({
       logger: options.logger,
       onLog: options.onLog,

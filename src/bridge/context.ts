@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IdType } from '../contract/ids.js';
 import type { Exchange, ExchangeFeed } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import type { AdapterContext, AdapterLogger } from './adapter.js';
 
@@ -61,13 +62,7 @@ export function maskText(text: string, secrets: readonly string[]): string {
 
 function describeBody(body: unknown): unknown {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body);
-    } catch {
-      return body;
-    }
-  }
+  if (typeof body === 'string') return parseJsonOrText(body);
   if (body instanceof URLSearchParams) return Object.fromEntries(body);
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return `<${body.byteLength} bytes>`;
   return `<${(body as object).constructor?.name ?? typeof body}>`;
@@ -85,11 +80,7 @@ async function previewOf(response: Response): Promise<unknown> {
   }
   const text = await response.text();
   if (text.length > PREVIEW_LIMIT) return `${text.slice(0, 200)}…`;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseJsonOrText(text);
 }
 
 /** Wraps `fetch` so every call is published as a provider `out` exchange. */

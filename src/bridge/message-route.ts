@@ -10,7 +10,7 @@ import { MId } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import { bearerToken, maskHeaders, safeEqual } from '../secrets.js';
 import { type Adapter, AdapterError, type SendInput } from './adapter.js';
-import { parseBody, rawBodyOf } from './body.js';
+import { jsonDepthProblem, parseBody, rawBodyOf } from './body.js';
 import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
 
 export interface MessageRouteDeps extends ContextDeps {
@@ -111,7 +111,7 @@ async function answerMessage(
   if (!safeEqual(token, deps.token)) return fail(401, 'invalid token');
   if (raw.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
-    return fail(400, 'body is not valid JSON: expected { channelId, contactId, message }');
+    return fail(400, jsonDepthProblem(raw) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
   }
   const parsed = MessageRequestSchema.safeParse(requestBody);
   if (!parsed.success) {
@@ -140,7 +140,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
     const time = deps.now();
     const started = performance.now();
     const raw = rawBodyOf(request.body);
-    const requestBody = parseBody(raw, 'application/json');
+    const requestBody = parseBody(raw, 'application/json', 'text');
     const tags: ExchangeTags = {};
     const answer = await answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
     if ('mId' in answer.body) tags.mId = answer.body.mId;

@@ -29,6 +29,8 @@ export interface BridgeOptions {
   sendTimeoutMs?: number;
   /** Webhook posts to respond.io per second (default 20: respond.io's Custom Channel limit). */
   rateLimitPerSecond?: number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** How long one delivery to respond.io may take (default 10,000 ms). */
   deliveryTimeoutMs?: number;
   /** Used for respond.io deliveries and handed (recorded) to the adapter. Default: global fetch. */

@@ -14,6 +14,7 @@ import type { Message } from '../contract/messages.js';
 import type { Problem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
 import type { Exchange } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders } from '../secrets.js';
 import type { EmulatorStore } from './store.js';
@@ -147,11 +148,7 @@ async function deliver(
     status = res.status;
     responseHeaders = maskHeaders(headersOf(res.headers));
     const text = await res.text();
-    try {
-      responseBody = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      responseBody = text;
-    }
+    responseBody = text === '' ? undefined : parseJsonOrText(text);
   } catch (caught) {
     const err = caught as Error;
     error = ctx.closing.aborted

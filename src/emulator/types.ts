@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   persistFile?: string;
   /** Developer API access token; generated (and stored with the credentials) when omitted. */
   devApiToken?: string;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** How long respond.io waits for `/message`. Emulator choice: 10000 ms. */
   messageTimeoutMs?: number;
   /** Webhook requests per second per channel (contract: 20); `false` turns the limit off. */

@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Exchange } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders } from '../secrets.js';
 import { bodyText } from './curl.js';
@@ -52,12 +53,8 @@ export async function sendHttp(
       signal: deadline.signal,
     });
     const raw = await response.text();
-    let body: unknown = raw === '' ? undefined : raw;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      // Not JSON: shown as text.
-    }
+    // Not JSON (or too deep): shown as text.
+    const body = raw === '' ? undefined : parseJsonOrText(raw);
     const headers = Object.fromEntries(response.headers.entries());
     return { status: response.status, latencyMs: Math.round(performance.now() - started), headers, body };
   } catch (error) {
@@ -103,12 +100,8 @@ export async function runReplay(
   const used = [...places.url, ...[...places.headers.values()].flat()];
   const url = remask(edit.url ?? original.url, used);
   const result = await sendHttp(deps, { method, url: target.href, headers, body });
-  let requestBody: unknown = body;
-  try {
-    requestBody = body === undefined ? undefined : JSON.parse(body);
-  } catch {
-    // Sent as text.
-  }
+  // Sent as text when it is not JSON.
+  const requestBody = body === undefined ? undefined : parseJsonOrText(body);
   return {
     replayOf: edit.seq,
     time,

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ExchangeFeed } from '../exchange.js';
 import { guardLocalServer } from '../lib/local-guard.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { maskSecret } from '../secrets.js';
 import { loadAsset } from './assets.js';
 import { ComposeSchema, type InspectorEmulator, runCompose } from './compose.js';
@@ -48,6 +49,8 @@ export interface InspectorOptions {
   historyFile?: string;
   /** Entries kept (default 1000). */
   maxHistory?: number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** Timeout of compose and replay requests (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -73,6 +76,14 @@ const ReplaySchema = z.strictObject({
   body: z.unknown().optional(),
 });
 const SinceSchema = z.object({ since: z.coerce.number().int().nonnegative().default(0) });
+
+/** `?since=` as a non-negative integer, or a 400 naming it. */
+function sinceOf(query: unknown, reply: FastifyReply): number | undefined {
+  const parsed = SinceSchema.safeParse(query);
+  if (parsed.success) return parsed.data.since;
+  void fail(reply, 400, 'since must be a whole number >= 0 (the last seq you have; 0 for everything)');
+  return undefined;
+}
 
 function fail(reply: FastifyReply, status: number, message: string) {
   return reply.code(status).send({ error: { message } });
@@ -106,7 +117,8 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     timeoutMs: options.timeoutMs ?? 10_000,
   };
   const streams = new Set<FastifyReply>();
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ ...fastifyTimeouts(options.requestTimeoutMs), logger: false, forceCloseConnections: true });
+  limitJsonDepth(app);
 
   // Another web page in the same browser must not drive compose or replay (CSRF), nor read the
   // API through a name that resolves to loopback (DNS rebinding); another user's process on a
@@ -141,11 +153,15 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
       historyFile: history.file,
     }),
   );
-  app.get('/api/entries', async (request) => history.list(SinceSchema.parse(request.query).since));
+  app.get('/api/entries', async (request, reply) => {
+    const since = sinceOf(request.query, reply);
+    return since === undefined ? reply : history.list(since);
+  });
   app.get('/api/conversations', async () => buildView(history.list()));
 
   app.get('/api/stream', (request, reply) => {
-    const { since } = SinceSchema.parse(request.query);
+    const since = sinceOf(request.query, reply);
+    if (since === undefined) return reply;
     const last = Number(request.headers['last-event-id']);
     reply.hijack();
     reply.raw.writeHead(200, {

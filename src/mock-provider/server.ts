@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { guardLocalServer } from '../lib/local-guard.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { bearerToken, safeEqual } from '../secrets.js';
 import {
   createMockCore,
@@ -41,6 +42,8 @@ export interface MockProviderOptions {
   callbackBase?: string;
   fetch?: typeof fetch;
   now?: () => number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** Extra attempts for a callback that got a network error or a 5xx (default 2). */
   retries?: number;
   /** Every accepted send and every callback made, as it happens (for a console). */
@@ -91,7 +94,8 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
     sentCallback: options.sentCallback,
   };
   const core = createMockCore({ ...plan, ...options, webhookSecret });
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ ...fastifyTimeouts(options.requestTimeoutMs), logger: false, forceCloseConnections: true });
+  limitJsonDepth(app);
   guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
   let url = '';
   let closing: Promise<void> | undefined;

@@ -3,11 +3,12 @@
  * `.custom-channel/outbox`. Listing works while the bridge runs (read-only); retry and purge
  * need the outbox to themselves, so they refuse while a bridge holds it.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
+import { checkReadable } from '../lib/check-readable.js';
 import { loadProject } from '../project.js';
 import { openFileOutbox } from './file-outbox.js';
+import { JOURNAL_FILE } from './journal.js';
 import { OutboxLockedError } from './lock.js';
 import type { OutboxEntry } from './types.js';
 
@@ -40,7 +41,9 @@ export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
   const project = loadProject(input.cwd, env);
   const dir = join(project.stateDir, 'outbox');
   if (input.action === 'list') {
-    if (!existsSync(dir)) return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
+    if (!checkReadable(dir, 'folder', 'the outbox'))
+      return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
+    checkReadable(join(dir, JOURNAL_FILE), 'file', 'the outbox journal');
     const outbox = await openFileOutbox({ dir, readOnly: true });
     return {
       dir,

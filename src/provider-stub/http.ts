@@ -1,11 +1,13 @@
 /** HTTP details of the provider stand-in: body parsing, route patterns, credential checks, encoding. */
+import { assertJsonDepth } from '../lib/json-depth.js';
 import { safeEqual } from '../secrets.js';
 import type { StubRoute } from './manifest.js';
 
-/** JSON -> value; form-urlencoded -> flat object; anything else -> the text. */
+/** JSON -> value; form-urlencoded -> flat object; anything else -> the text. Throws JsonTooDeepError (400). */
 export function parseBody(raw: string, contentType: string | undefined): unknown {
   if (raw === '') return undefined;
   if (/json/i.test(contentType ?? '')) {
+    assertJsonDepth(raw);
     try {
       return JSON.parse(raw);
     } catch {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { usageError } from '../errors.js';
 import { buildLocalGuard, guardInput } from '../lib/local-guard.js';
+import { requestTimeouts } from '../lib/server-limits.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
@@ -30,6 +31,8 @@ export interface ProviderStubOptions {
   callbackDelayMs?: number;
   now?: () => number;
   fetch?: typeof fetch;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
 }
 
 /** One provider API call the stub answered. */
@@ -201,10 +204,14 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(requestTimeouts(options.requestTimeoutMs), (req, res) => {
     answer(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `stand-in failed: ${String(error)}` } }));
+      // A client's mistake (JSON too deep) is its 4xx; anything else is the stand-in's fault.
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (!res.headersSent)
+        res.writeHead(status >= 400 && status < 500 ? status : 500, { 'content-type': 'application/json' });
+      const message = status < 500 ? (error as Error).message : `stand-in failed: ${String(error)}`;
+      res.end(JSON.stringify({ error: { message } }));
     });
   });
   await new Promise<void>((resolve, reject) => {
