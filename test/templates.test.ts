@@ -79,7 +79,10 @@ describe('every template scaffolds into a project that installs, tests and type-
         // npm dies of the group's SIGTERM itself; the bridge behind it drains and logs `stopped`.
         await started.stop();
         await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(started.logs.some((line) => line.includes('"msg":"stopped"')), started.logs.join('\n')).toBe(true);
+        expect(
+          started.logs.some((line) => line.includes('"msg":"stopped"')),
+          started.logs.join('\n'),
+        ).toBe(true);
       } finally {
         await emulator.close();
       }
