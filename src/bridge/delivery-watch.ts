@@ -128,18 +128,26 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
   const recovered = () => {
     health.lastDeliveredAt = now();
     if (health.failingSince === undefined) return;
-    flush();
+    // Counts still held back go into the recovery line (a warn now could come within a second
+    // of the last one); each cause keeps its last line's time, so the limit holds across recoveries.
+    let held = 0;
+    for (const state of causes.values()) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+      held += state.attempts;
+      state.attempts = 0;
+      state.events = 0;
+    }
     // Flapping (some posts fail, some pass) must not print a line per success either.
     if (now() - lastRecoveryLineAt >= interval) {
       lastRecoveryLineAt = now();
       log.info(
-        { failedAttempts: health.failedAttempts, downForMs: now() - health.failingSince },
+        { failedAttempts: health.failedAttempts, notWarnedAttempts: held, downForMs: now() - health.failingSince },
         `delivery to respond.io recovered after ${health.failedAttempts} failed attempt${health.failedAttempts === 1 ? '' : 's'}`,
       );
     }
     health.failingSince = undefined;
     health.failedAttempts = 0;
-    causes.clear();
   };
 
   const deadLettered = (batch: readonly OutboxEntry[], result: { error: string; culprits?: readonly number[] }) => {

@@ -45,7 +45,7 @@ export function envOption(
   if (settings.choices) option.choices(settings.choices);
   if (settings.conflicts) option.conflicts(settings.conflicts);
   command.addOption(option);
-  if (option.isBoolean()) {
+  if (!option.required && !option.optional) {
     // Registered after commander's own listener: undo it when the variable says "off".
     command.on(`optionEnv:${option.name()}`, () => {
       if (!OFF.has((process.env[env] ?? '').trim().toLowerCase())) return;

@@ -4,6 +4,7 @@
  * tests and embedders can pass their own.
  */
 import type { Adapter } from '../bridge/adapter.js';
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { IdType } from '../contract/ids.js';
 import type { EmulatorHandle } from '../emulator/types.js';
 import type { ExchangeFeed } from '../exchange.js';
@@ -22,6 +23,8 @@ export interface DevBridgeOptions {
   exchanges: ExchangeFeed;
   port: number;
   host: string;
+  /** The bridge's log lines (adapter `ctx.log`, delivery warnings), for the console. */
+  onLog?: (entry: BridgeLogEntry) => void;
 }
 
 export interface DevBridge {
@@ -117,6 +120,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
       exchanges: options.exchanges,
       host: options.host,
       port: options.port,
+      onLog: options.onLog,
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

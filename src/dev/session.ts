@@ -145,6 +145,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       exchanges,
       port: options.port,
       host: options.host,
+      onLog: (entry) => emit({ type: 'log', ...entry }),
     });
     cleanups.push(() => bridge.close());
     provider?.setCallbackBase(bridge.url);

@@ -4,6 +4,7 @@
  * and inspector. respond.io's side is watched through the emulator's event stream; both legs'
  * exchanges through the inspector's stream (when dev serves one).
  */
+
 import type { DevSessionInfo } from '../dev/session-file.js';
 import { inspectorHeaders } from '../dev/session-file.js';
 import type { ContactRecord, EmulatorEvent, EmulatorListener, OutgoingMessageRecord } from '../emulator/types.js';
@@ -14,6 +15,7 @@ import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/type
 import { scenarios } from '../mock-provider/types.js';
 import { loadAdapter, loadProject } from '../project.js';
 import { createEventObserver } from '../simulate/observer.js';
+import type { StackOptions } from './stack.js';
 import { type LocalStack, observe } from './stack.js';
 
 /** How long both streams must stay quiet before the session counts as settled. */
@@ -216,6 +218,8 @@ export interface OpenStackOptions {
   /** Never use a running dev session. */
   ownStack?: boolean;
   providerStepMs?: number;
+  /** The local bridge's log lines (own stack only: a running dev prints its own). */
+  onLog?: StackOptions['onLog'];
 }
 
 /**
