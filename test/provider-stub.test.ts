@@ -26,11 +26,16 @@ const adapterOf = (root: string) => {
   return adapters.get(root)!;
 };
 
-async function setUp(root: string, idType: 'phone' | 'custom', env: Record<string, string> = {}) {
+async function setUp(
+  root: string,
+  idType: 'phone' | 'custom',
+  env: Record<string, string> = {},
+  adapterEnv: Record<string, string> = {},
+) {
   const stub = await startProviderStub({ root, env, callbackDelayMs: 5 });
   closers.push(() => stub.close());
   const adapter = await adapterOf(root);
-  const ctx = () => buildAdapterContext(stub.env, idType);
+  const ctx = () => buildAdapterContext({ ...stub.env, ...adapterEnv }, idType);
   const receiver = await startReceiver(adapter, ctx);
   closers.push(receiver.close);
   stub.setCallbackBase(receiver.url);
@@ -176,8 +181,13 @@ describe('ClickSend stand-in', () => {
     ]);
   });
 
-  it('exercises the webhook secret when one is given, and fails loudly without a bridge', async () => {
-    const { stub, receiver } = await setUp(clicksend, 'phone', { CLICKSEND_WEBHOOK_SECRET: 'only-the-adapter-knows' });
+  it('pushes with its webhook secret: a bridge that expects another answers 401; fails loudly without a bridge', async () => {
+    const { stub, receiver } = await setUp(
+      clicksend,
+      'phone',
+      {},
+      { CLICKSEND_WEBHOOK_SECRET: 'only-the-adapter-knows' },
+    );
     await expect(stub.injectInbound({ from: contactId, text: 'hi' })).rejects.toThrow(/HTTP 401/);
     expect(receiver.received[0].status).toBe(401);
     stub.setCallbackBase('http://127.0.0.1:9');

@@ -85,6 +85,11 @@ export interface WebhookResult {
 export interface WebhookHandler {
   /** Route path on the bridge, e.g. `/webhooks/provider`. */
   path: string;
+  /**
+   * The setting (in `ctx.env`) holding this route's webhook secret. While it is empty the bridge
+   * refuses the route's requests with 401 before `verify` runs (fail closed) and warns at start.
+   */
+  secretEnv?: string;
   /** Signature or secret check; `false` -> 401 and nothing is queued. */
   verify?(request: ProviderRequest, ctx: AdapterContext): boolean | Promise<boolean>;
   /** Answers a GET verification challenge; `undefined` -> 404. */

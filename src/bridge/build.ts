@@ -19,6 +19,7 @@ import type { BridgeMetrics } from './metrics.js';
 import { installObservability } from './observability.js';
 import type { BridgeOptions } from './options.js';
 import { registerWebhookRoutes } from './webhook-route.js';
+import { missingWebhookSecrets } from './webhook-secrets.js';
 
 /** What the bridge exposes besides its routes. */
 export interface BridgeRuntime {
@@ -138,6 +139,13 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   app.decorate('bridge', { getter: () => runtime });
 
   app.addHook('onReady', async () => {
+    // Said once, at start: routes whose secret is unset refuse every callback.
+    await getAdapter().then(
+      (adapter) => {
+        for (const warning of missingWebhookSecrets(adapter, env)) app.log.warn(warning);
+      },
+      () => undefined,
+    );
     if (!outbox) {
       outbox = await openFileOutbox({
         ...options.outboxOptions,

@@ -15,6 +15,7 @@ import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
 import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import { missingSecret, missingSecretMessage } from './webhook-secrets.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
   getAdapter: () => Promise<Adapter>;
@@ -84,6 +85,8 @@ async function runHandler(
     const answer = hook.handshake ? await hook.handshake(request, ctx) : undefined;
     return answer ?? { status: 404, body: { error: { message: `no handshake on ${request.path}` } } };
   }
+  const unset = missingSecret(hook, ctx.env);
+  if (unset) return { status: 401, body: { error: { message: missingSecretMessage(unset) } } };
   if (hook.verify && !(await hook.verify(request, ctx))) {
     return { status: 401, body: { error: { message: 'signature check failed' } } };
   }

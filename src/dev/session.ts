@@ -148,6 +148,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       onLog: (entry) => emit({ type: 'log', ...entry }),
     });
     cleanups.push(() => bridge.close());
+    const { missingWebhookSecrets } = await import('../bridge/webhook-secrets.js');
+    for (const message of missingWebhookSecrets(reloader.current, { ...project.env, ...provider?.env })) {
+      emit({ type: 'warning', message });
+    }
     provider?.setCallbackBase(bridge.url);
     emulator?.setApiBaseUrl(bridge.url);
 

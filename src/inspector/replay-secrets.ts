@@ -10,6 +10,8 @@
 import type { Exchange } from '../exchange.js';
 import { bearerToken, maskSecret } from '../secrets.js';
 
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
 /** Shorter secrets all mask to `****`: which one was there cannot be told, so none is put back. */
 const MIN_MATCHABLE = 12;
 
@@ -119,7 +121,13 @@ export function replayTarget(original: Exchange, editedUrl: string | undefined, 
   const wanted = editedUrl ?? original.url;
   let target: URL;
   try {
-    target = absolute.test(wanted) ? new URL(wanted) : new URL(wanted, base);
+    // A recorded path goes below the bridge's URL (which may itself have a path), as curl's copy does.
+    const below = original.direction === 'in' && /^\/(?!\/)/.test(wanted);
+    target = absolute.test(wanted)
+      ? new URL(wanted)
+      : below
+        ? new URL(`${trimSlash(base.href)}${wanted}`)
+        : new URL(wanted, base);
   } catch {
     throw new ReplayRefused(`url ${JSON.stringify(wanted)} is not a URL or a path`, 400);
   }

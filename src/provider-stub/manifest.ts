@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { CliError, messageOf } from '../errors.js';
+import { forbiddenKey } from '../lib/safe-path.js';
 import { scenarios } from '../mock-provider/types.js';
 import type { PayloadTemplate } from './fill.js';
 
@@ -18,8 +19,15 @@ const PayloadSchema = z.object({
   /** A recorded payload, relative to `fixtures/`. */
   file: z.string().min(1),
   /** Dot path -> value (placeholders allowed), applied to a copy of the payload. */
-  set: z.record(z.string(), z.unknown()).default({}),
-  unset: z.array(z.string()).default([]),
+  set: z
+    .record(z.string(), z.unknown())
+    .refine((set) => Object.keys(set).every((path) => !forbiddenKey(path.split('.'))), {
+      error: '"__proto__", "prototype" and "constructor" are not allowed in a path',
+    })
+    .default({}),
+  unset: z
+    .array(z.string().refine((path) => !forbiddenKey(path.split('.')), { error: 'a forbidden key in a path' }))
+    .default([]),
 });
 
 const ResponseSchema = PayloadSchema.extend({ status: z.int().min(100).max(599).default(200) });

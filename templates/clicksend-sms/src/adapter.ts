@@ -58,12 +58,13 @@ function required(ctx: AdapterContext, name: string): string {
 }
 
 /**
- * ClickSend does not sign its pushes. When CLICKSEND_WEBHOOK_SECRET is set, the push URLs
- * configured in ClickSend must carry it as `?secret=...`, and requests without it are refused.
+ * ClickSend does not sign its pushes: the push URLs configured in ClickSend carry
+ * CLICKSEND_WEBHOOK_SECRET as `?secret=...`, and requests without it are refused. Fail closed:
+ * while the secret is unset, every push is refused (anyone could post forged receipts).
  */
 function verifySecret(request: ProviderRequest, ctx: AdapterContext): boolean {
   const secret = ctx.env.CLICKSEND_WEBHOOK_SECRET;
-  if (!secret) return true;
+  if (!secret) return false;
   return safeEqual(request.query.secret ?? '', secret);
 }
 
@@ -128,6 +129,7 @@ export default defineAdapter({
   webhooks: [
     {
       path: INBOUND_PATH,
+      secretEnv: 'CLICKSEND_WEBHOOK_SECRET',
       verify: verifySecret,
       handle(request, ctx) {
         const sms = parseInbound(flatFields(request.body));
@@ -150,6 +152,7 @@ export default defineAdapter({
     },
     {
       path: RECEIPTS_PATH,
+      secretEnv: 'CLICKSEND_WEBHOOK_SECRET',
       verify: verifySecret,
       handle(request, ctx) {
         const fields = flatFields(request.body);

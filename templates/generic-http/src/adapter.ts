@@ -116,9 +116,11 @@ export default defineAdapter({
   webhooks: [
     {
       path: WEBHOOK_PATH,
+      // Fail closed: the bridge refuses this route with 401 while the secret is unset, and warns at start.
+      secretEnv: 'PROVIDER_WEBHOOK_SECRET',
       verify(request: ProviderRequest, ctx) {
         const secret = ctx.env.PROVIDER_WEBHOOK_SECRET ?? '';
-        if (!secret) ctx.log.warn('PROVIDER_WEBHOOK_SECRET is not set: every provider callback is refused');
+        if (!secret) return false;
         return verifySignature(request.rawBody, request.headers[SIGNATURE_HEADER], secret);
       },
       handle(request, ctx) {

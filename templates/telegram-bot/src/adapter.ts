@@ -96,9 +96,10 @@ async function attachmentOf(ctx: AdapterContext, inbound: InboundFile): Promise<
   return attachment;
 }
 
+/** Fail closed: without TELEGRAM_WEBHOOK_SECRET anyone could post forged updates, so none is accepted. */
 function verifySecret(request: ProviderRequest, ctx: AdapterContext): boolean {
   const secret = ctx.env.TELEGRAM_WEBHOOK_SECRET;
-  if (!secret) return true;
+  if (!secret) return false;
   return safeEqual(request.headers['x-telegram-bot-api-secret-token'] ?? '', secret);
 }
 
@@ -120,6 +121,8 @@ export default defineAdapter({
   webhooks: [
     {
       path: WEBHOOK_PATH,
+      // The bridge refuses this route with 401 while the secret is unset, and warns at start.
+      secretEnv: 'TELEGRAM_WEBHOOK_SECRET',
       verify: verifySecret,
       async handle(request, ctx) {
         const update = request.body as Update | undefined;

@@ -226,10 +226,13 @@ describe('webhook updates', () => {
     expect((await handle('updates/sticker.json')).result.events).toEqual([]);
   });
 
-  it('checks X-Telegram-Bot-Api-Secret-Token when TELEGRAM_WEBHOOK_SECRET is set', async () => {
+  it('checks X-Telegram-Bot-Api-Secret-Token, and refuses every update while TELEGRAM_WEBHOOK_SECRET is unset', async () => {
     const verify = hook(WEBHOOK_PATH).verify!;
     const request = buildRequest(WEBHOOK_PATH, fixture('updates/text.json'));
-    expect(await verify(request, buildContext(env).ctx)).toBe(true);
+    const open = buildContext({ ...env, TELEGRAM_WEBHOOK_SECRET: '' }).ctx;
+    expect(await verify(request, open)).toBe(false);
+    expect(await verify({ ...request, headers: { 'x-telegram-bot-api-secret-token': '' } }, open)).toBe(false);
+    expect(hook(WEBHOOK_PATH).secretEnv).toBe('TELEGRAM_WEBHOOK_SECRET');
     const strict = buildContext({ ...env, TELEGRAM_WEBHOOK_SECRET: 's3cret-token_0123456789' }).ctx;
     expect(await verify(request, strict)).toBe(false);
     const signed = { ...request, headers: { 'x-telegram-bot-api-secret-token': 's3cret-token_0123456789' } };
