@@ -17,7 +17,7 @@ import { type Banner, buildBanner } from './banner.js';
 import type { DevEvent, DevListener } from './events.js';
 import type { DevCliOptions } from './options.js';
 import { type DevInspector, type DevServices, loadDevServices } from './services.js';
-import { removeSessionFile, writeSessionFile } from './session-file.js';
+import { publishSession } from './session-file.js';
 
 export interface DevOptions extends DevCliOptions {
   cwd: string;
@@ -175,6 +175,25 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       }
     }
 
+    if (options.publishSession !== false) {
+      const unpublish = await publishSession(project.stateDir, {
+        version: 1,
+        pid: process.pid,
+        startedAt: Date.now(),
+        project: project.root,
+        mode,
+        bridgeUrl: bridge.url,
+        emulatorUrl: emulator?.url,
+        providerUrl: provider?.url,
+        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
+        inspectorUrl: inspector?.url,
+        inspectorSecret: inspector?.secret,
+        channel,
+        providerEnv: { ...provider?.env },
+      });
+      cleanups.push(unpublish);
+    }
+
     let publicUrl: string | undefined;
     const makeBanner = () =>
       buildBanner({
@@ -238,31 +257,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       cleanups.push(() => clearTimeout(fallback));
       // Closed first: open tunnel sockets keep the bridge's server from closing.
       cleanups.push(() => supervisor?.close());
-    }
-
-    if (options.publishSession !== false) {
-      await writeSessionFile(project.stateDir, {
-        version: 1,
-        pid: process.pid,
-        startedAt: Date.now(),
-        project: project.root,
-        mode,
-        bridgeUrl: bridge.url,
-        emulatorUrl: emulator?.url,
-        providerUrl: provider?.url,
-        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
-        inspectorUrl: inspector?.url,
-        inspectorSecret: inspector?.secret,
-        channel,
-        providerEnv: { ...provider?.env },
-      });
-      // A crash still removes it; a kill -9 leaves it behind, and readers check the pid.
-      const onExit = () => removeSessionFile(project.stateDir);
-      process.on('exit', onExit);
-      cleanups.push(() => {
-        process.removeListener('exit', onExit);
-        onExit();
-      });
     }
 
     let closing: Promise<void> | undefined;
