@@ -54,11 +54,14 @@ describe('send and simulate inside a project with dev running', () => {
     const bridgeHits = urls.filter((u) => u === '/message' || u?.startsWith('/webhooks/')).length;
     expect(bridgeHits).toBeGreaterThanOrEqual(cases.length);
 
-    const send = await runCli(['send', 'Hello through dev', '--to', '+60177872890', '--expect', 'sent,delivered,read'], {
-      cwd: root,
-      env: env(),
-      timeoutMs: 30_000,
-    });
+    const send = await runCli(
+      ['send', 'Hello through dev', '--to', '+60177872890', '--expect', 'sent,delivered,read'],
+      {
+        cwd: root,
+        env: env(),
+        timeoutMs: 30_000,
+      },
+    );
     expect(send.code, send.stdout + send.stderr).toBe(0);
     expect(send.stdout.split('\n')[0]).toMatch(/^using the running dev session/);
     // dev's own NDJSON stream shows the message.
