@@ -240,6 +240,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         localHost: dialHost(options.host),
         subdomain: choice.kind === 'localtunnel' ? choice.subdomain : undefined,
         replaceable: choice.kind !== 'url',
+        host: choice.kind === 'url' ? new URL(choice.url).host : new URL(choice.host ?? 'https://localtunnel.me').host,
+        failureHint:
+          'no public URL yet: dev keeps trying; meanwhile everything works locally. Use --no-tunnel to stop trying, or --tunnel-url <url> for a tunnel you run',
         canary: { intervalMs: options.canaryIntervalMs, timeoutMs: Math.min(5_000, options.canaryIntervalMs) },
       });
       supervisor.on((event) => {
