@@ -28,6 +28,8 @@ export interface Exchange {
   contactId?: string;
   messageType?: string;
   mId?: string;
+  /** Shared by a request the bridge received and the provider calls made while handling it. */
+  trace?: string;
   error?: string;
 }
 

@@ -14,6 +14,15 @@ export interface ExchangeTags {
   contactId?: string;
   messageType?: string;
   mId?: string;
+  /** Shared by a request the bridge received and the provider calls it made while handling it. */
+  trace?: string;
+}
+
+let traces = 0;
+/** A trace id unique within this process. */
+function nextTrace(): string {
+  traces += 1;
+  return `t${process.pid.toString(36)}-${traces.toString(36)}`;
 }
 
 export interface ContextDeps {
@@ -85,6 +94,8 @@ async function previewOf(response: Response): Promise<unknown> {
 
 /** Wraps `fetch` so every call is published as a provider `out` exchange. */
 export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): typeof fetch {
+  // The request being handled spreads the same tags into its own record: both carry the trace.
+  tags.trace ??= nextTrace();
   return async (input, init) => {
     const feed = feedOf(deps);
     if (!feed) return deps.fetch(input, init);

@@ -65,6 +65,11 @@ Examples:
         const where = relative(process.cwd(), result.dir) || '.';
         const shown = where.startsWith('.') || isAbsolute(where) ? where : `./${where}`;
         reporter.success(`Created ${result.name} in ${shown} (template ${result.template}, ID type ${result.idType})`);
+        if (result.linked) {
+          reporter.info(
+            `custom-channel is linked to this copy (${result.customChannel}): ${result.linked}, not the registry's published version`,
+          );
+        }
         reporter.info('\nNext steps:');
         if (where !== '.') reporter.info(`  cd ${where}`);
         if (!result.installed) reporter.info('  npm install');

@@ -44,6 +44,20 @@ export async function writeSessionFile(stateDir: string, info: DevSessionInfo): 
   return path;
 }
 
+/**
+ * Writes the file and removes it again when the returned function is called or the process
+ * exits (a kill -9 leaves it behind: readers check the pid).
+ */
+export async function publishSession(stateDir: string, info: DevSessionInfo): Promise<() => void> {
+  await writeSessionFile(stateDir, info);
+  const onExit = () => removeSessionFile(stateDir, info.pid);
+  process.on('exit', onExit);
+  return () => {
+    process.removeListener('exit', onExit);
+    onExit();
+  };
+}
+
 /** Removes the file, but only if it is still this process's (a newer dev may have replaced it). */
 export function removeSessionFile(stateDir: string, pid = process.pid): void {
   const path = join(stateDir, SESSION_FILE);

@@ -17,7 +17,7 @@ import { type Banner, buildBanner } from './banner.js';
 import type { DevEvent, DevListener } from './events.js';
 import type { DevCliOptions } from './options.js';
 import { type DevInspector, type DevServices, loadDevServices } from './services.js';
-import { removeSessionFile, writeSessionFile } from './session-file.js';
+import { publishSession } from './session-file.js';
 
 export interface DevOptions extends DevCliOptions {
   cwd: string;
@@ -182,6 +182,25 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       }
     }
 
+    if (options.publishSession !== false) {
+      const unpublish = await publishSession(project.stateDir, {
+        version: 1,
+        pid: process.pid,
+        startedAt: Date.now(),
+        project: project.root,
+        mode,
+        bridgeUrl: bridge.url,
+        emulatorUrl: emulator?.url,
+        providerUrl: provider?.url,
+        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
+        inspectorUrl: inspector?.url,
+        inspectorSecret: inspector?.secret,
+        channel,
+        providerEnv: { ...provider?.env },
+      });
+      cleanups.push(unpublish);
+    }
+
     let publicUrl: string | undefined;
     const makeBanner = () =>
       buildBanner({
@@ -228,6 +247,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         localHost: dialHost(options.host),
         subdomain: choice.kind === 'localtunnel' ? choice.subdomain : undefined,
         replaceable: choice.kind !== 'url',
+        host: choice.kind === 'url' ? new URL(choice.url).host : new URL(choice.host ?? 'https://localtunnel.me').host,
+        failureHint:
+          'no public URL yet: dev keeps trying; meanwhile everything works locally. Use --no-tunnel to stop trying, or --tunnel-url <url> for a tunnel you run',
         canary: { intervalMs: options.canaryIntervalMs, timeoutMs: Math.min(5_000, options.canaryIntervalMs) },
       });
       supervisor.on((event) => {
@@ -245,31 +267,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       cleanups.push(() => clearTimeout(fallback));
       // Closed first: open tunnel sockets keep the bridge's server from closing.
       cleanups.push(() => supervisor?.close());
-    }
-
-    if (options.publishSession !== false) {
-      await writeSessionFile(project.stateDir, {
-        version: 1,
-        pid: process.pid,
-        startedAt: Date.now(),
-        project: project.root,
-        mode,
-        bridgeUrl: bridge.url,
-        emulatorUrl: emulator?.url,
-        providerUrl: provider?.url,
-        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
-        inspectorUrl: inspector?.url,
-        inspectorSecret: inspector?.secret,
-        channel,
-        providerEnv: { ...provider?.env },
-      });
-      // A crash still removes it; a kill -9 leaves it behind, and readers check the pid.
-      const onExit = () => removeSessionFile(project.stateDir);
-      process.on('exit', onExit);
-      cleanups.push(() => {
-        process.removeListener('exit', onExit);
-        onExit();
-      });
     }
 
     let closing: Promise<void> | undefined;

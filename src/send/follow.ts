@@ -58,10 +58,16 @@ function hopStream(stack: LocalStack, t0: number, onHop?: (hop: Hop) => void) {
     const calls = fresh.filter(
       (e) => e.leg === 'respondio' && e.direction === 'in' && exchangeMentions(e, id as string),
     );
+    // With traces (this bridge's records) a provider call belongs to the request that made it;
+    // without, to a request of the same contact it happened during.
     const within = (e: Exchange) =>
       e.leg === 'provider' &&
       e.direction === 'out' &&
-      calls.some((c) => e.contactId === c.contactId && e.time >= c.time && e.time <= c.time + c.latencyMs + 1);
+      calls.some((c) =>
+        c.trace && e.trace
+          ? c.trace === e.trace
+          : e.contactId === c.contactId && e.time >= c.time && e.time <= c.time + c.latencyMs + 1,
+      );
     for (const exchange of fresh) {
       if (emitted.has(exchange.id) || !(exchangeMentions(exchange, id) || within(exchange))) continue;
       emitted.add(exchange.id);

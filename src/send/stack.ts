@@ -112,7 +112,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<OwnSt
     });
   }
   const project = loadProject(cwd, options.env ?? process.env);
-  const adapter = await loadAdapter(project.adapterPath);
+  // Loaded while the emulator and the provider start: transpiling is most of a cold start.
+  const adapterLoading = loadAdapter(project.adapterPath);
+  adapterLoading.catch(() => {});
   const stateDir = await mkdtemp(join(tmpdir(), 'custom-channel-run-'));
   const closers: Array<() => Promise<unknown>> = [() => rm(stateDir, { recursive: true, force: true })];
   let closing: Promise<void> | undefined;
@@ -140,6 +142,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<OwnSt
     const env = { ...project.env, ...(provider?.env ?? {}) };
     const channel = { channelId: emulator.channel.channelId, token: emulator.channel.token, idType: project.idType };
     const { startBridge } = await import('../bridge/index.js');
+    const adapter = await adapterLoading;
     const bridge = await startBridge({
       adapter,
       channel,

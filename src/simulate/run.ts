@@ -119,7 +119,14 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
     return summarize(options.target, 'target', false, results, started);
   }
   const { openStack, sessionLine } = await import('../send/session-stack.js');
-  const stack = await openStack({ cwd, env: options.env, ownStack: options.ownStack, onLog: options.onLog });
+  // The mock provider's pause between callbacks only slows the event checks down here.
+  const stack = await openStack({
+    cwd,
+    env: options.env,
+    ownStack: options.ownStack,
+    providerStepMs: 10,
+    onLog: options.onLog,
+  });
   if (stack.session) options.onSession?.(sessionLine(stack.session));
   try {
     const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);
