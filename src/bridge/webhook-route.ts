@@ -14,7 +14,7 @@ import { OutboxFullError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import { buildContext, type ContextDeps, type ExchangeTags, feedOf, maskText, secretValues } from './context.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
   getAdapter: () => Promise<Adapter>;
@@ -142,7 +142,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         leg: 'provider',
         direction: 'in',
         method: request.method,
-        url: request.url,
+        // A provider that cannot sign its callbacks carries a secret in the URL (Gupshup, ClickSend).
+        url: maskText(request.url, deps.secrets ?? secretValues(deps.env)),
         status: answer?.status ?? 200,
         latencyMs: performance.now() - started,
         requestHeaders: maskHeaders(request.headers),

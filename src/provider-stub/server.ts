@@ -12,7 +12,7 @@ import { usageError } from '../errors.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
-import { authorized, encodeBody, parseBody, routePattern } from './http.js';
+import { authorized, encodeBody, parseBody, parseJsonFields, routePattern } from './http.js';
 import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
 
 export interface ProviderStubOptions {
@@ -160,7 +160,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         status: 200,
         response: undefined,
       };
-      if (!authorized(route.auth, req.headers.authorization, params, env)) {
+      if (!authorized(route.auth, req.headers, params, env)) {
         record.status = route.unauthorized?.status ?? 401;
         record.response = route.unauthorizedTemplate
           ? buildPayload(route.unauthorizedTemplate, { values: values({}), env })
@@ -168,11 +168,14 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         requests.push(record);
         return send(record.status, record.response);
       }
-      const recipient = route.recipient ? getPath(body, route.recipient) : undefined;
-      const contactId = recipient === undefined || recipient === null ? undefined : String(recipient);
-      const text = route.text.map((p) => getPath(body, p)).find((v) => typeof v === 'string') as string | undefined;
+      const fields = parseJsonFields(body, route.jsonFields);
+      const recipient = route.recipient ? getPath(fields, route.recipient) : undefined;
+      const raw = recipient === undefined || recipient === null ? undefined : String(recipient);
+      const contactId =
+        raw === undefined ? undefined : `${raw.startsWith(route.recipientPrefix) ? '' : route.recipientPrefix}${raw}`;
+      const text = route.text.map((p) => getPath(fields, p)).find((v) => typeof v === 'string') as string | undefined;
       const id = newId();
-      const fill: FillValues = { id, contactId, recipient: contactId, text: text ?? '' };
+      const fill: FillValues = { id, contactId, recipient: raw, text: text ?? '' };
       record.contactId = contactId;
       record.messageId = String(id);
       record.status = route.response.status;
