@@ -13,6 +13,7 @@ import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
+import { serveStream, trackStreams } from './adapter-stream.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
 import { buildContext, type ContextDeps, type ExchangeTags, feedOf, maskText, secretValues } from './context.js';
 
@@ -95,6 +96,7 @@ async function runHandler(
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  const streams = trackStreams(app);
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/*',
@@ -126,7 +128,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       let error: string | undefined;
       try {
         const ctx = buildContext(deps, request.log, deps.shutdown, tags);
-        answer = await runHandler(hook, providerRequest, deps, ctx, tags);
+        if (hook.stream) {
+          const context = (signal: () => AbortSignal) => buildContext(deps, request.log, signal, tags);
+          answer = await serveStream(hook, providerRequest, request, reply, { open: streams, context });
+          if (!answer) return reply;
+        } else answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
         if (caught instanceof OutboxFullError) {

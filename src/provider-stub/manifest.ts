@@ -96,9 +96,9 @@ export interface LoadedStub {
   inbound: StubCallback & { mId: string };
 }
 
-/** Whether a project or template folder ships a provider stand-in. */
+/** Whether a project or template folder ships a provider stand-in (recorded, or as code). */
 export function hasProviderStub(root: string): boolean {
-  return existsSync(join(root, STUB_MANIFEST));
+  return existsSync(join(root, STUB_MANIFEST)) || existsSync(join(root, 'fixtures', 'provider-stub.ts'));
 }
 
 function readJson(file: string, root: string): unknown {

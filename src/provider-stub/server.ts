@@ -6,14 +6,17 @@
  * generic mock provider.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
 import { authorized, encodeBody, parseBody, parseJsonFields, routePattern } from './http.js';
-import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
+import { type LoadedStub, loadStubManifest, STUB_MANIFEST, type StubCallback } from './manifest.js';
+import { hasStubModule, startStubModule } from './module.js';
 
 export interface ProviderStubOptions {
   /** Project or template folder holding `fixtures/provider-stub.json`. */
@@ -71,6 +74,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
  */
 export async function startProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
+  if (hasStubModule(options.root) && !existsSync(join(options.root, STUB_MANIFEST))) return startStubModule(options);
   const stub: LoadedStub = loadStubManifest(options.root);
   const { manifest } = stub;
   const now = options.now ?? Date.now;
