@@ -59,7 +59,7 @@ function limiterOf(ctx: AdapterContext, kind: 'messages' | 'receipts'): RateLimi
   const key = `${kind}:${perMinute}`;
   let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new RateLimiter(perMinute, kind === 'messages' ? 10 : 40, () => ctx.now());
+    limiter = new RateLimiter(perMinute, kind === 'messages' ? 10 : 40);
     limiters.set(key, limiter);
   }
   return limiter;
@@ -90,7 +90,7 @@ function authorize(
   const visitorId = verifyToken(ctx.env.WEBCHAT_SECRET, body?.token);
   if (!body || !visitorId)
     return { reply: answer(401, { error: { message: 'missing or invalid visitor token' } }, headers).reply };
-  const wait = limiterOf(ctx, kind).take(visitorId);
+  const wait = limiterOf(ctx, kind).take(visitorId, ctx.now());
   if (wait > 0) {
     return {
       reply: answer(

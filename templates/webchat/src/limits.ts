@@ -18,8 +18,7 @@ export class RateLimiter {
   ) {}
 
   /** 0 when allowed (and counted); otherwise the seconds to wait. */
-  take(key: string): number {
-    const now = this.now();
+  take(key: string, now = this.now()): number {
     const refill = this.perMinute / 60_000;
     const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * refill);

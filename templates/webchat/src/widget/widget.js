@@ -23,7 +23,7 @@
   const css = `
     :host { all: initial; }
     .launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 28px;
-      border: 0; background: #1d4ed8; color: #fff; font: 600 24px/56px system-ui, sans-serif; cursor: pointer;
+      border: 0; background: #1d4ed8; color: #fff; display: grid; place-items: center; cursor: pointer;
       box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
     .panel { position: fixed; right: 20px; bottom: 88px; width: 340px; max-width: calc(100vw - 40px); height: 460px;
       max-height: calc(100vh - 120px); display: none; flex-direction: column; background: #fff; color: #111;
@@ -67,7 +67,18 @@
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   root.adoptedStyleSheets = [sheet];
-  const launcher = el('button', 'launcher', '💬');
+  const launcher = el('button', 'launcher');
+  // A speech bubble drawn with SVG (an emoji needs a font the visitor may not have).
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '26');
+  svg.setAttribute('height', '26');
+  svg.setAttribute('aria-hidden', 'true');
+  const bubble = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  bubble.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+  bubble.setAttribute('fill', 'currentColor');
+  svg.append(bubble);
+  launcher.append(svg);
   launcher.type = 'button';
   launcher.setAttribute('aria-label', options.title);
   const panel = el('section', 'panel');
