@@ -115,7 +115,7 @@ describe('visitor messages', () => {
       contactId: visitorId,
       event: { type: 'message', message: { type: 'text', text: '<b>Hi</b> & <img src=x onerror=alert(1)>' } },
     });
-    const { mId } = result.reply?.body as { mId: string };
+    const { mId } = (result.reply?.body ?? {}) as { mId: string };
     expect(result.events[0].event.mId).toBe(mId);
     expect(mId.length).toBeLessThanOrEqual(50);
     const store = new ConversationStore(join(ctx.stateDir as string, 'webchat'), 200);

@@ -22,7 +22,10 @@ export function buildContext(env: Record<string, string> = { WEBCHAT_SECRET: SEC
     signal: new AbortController().signal,
     stateDir: mkdtempSync(join(tmpdir(), 'webchat-test-')),
   };
-  return { ctx, logs, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { ctx, logs, advance };
 }
 
 /** A widget request: JSON sent as text/plain, like the widget does. */
