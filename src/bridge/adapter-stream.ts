@@ -33,12 +33,7 @@ export function trackStreams(app: FastifyInstance): Set<() => void> {
 }
 
 /** Builds the stream on a hijacked reply; `end` is idempotent. */
-function openStream(
-  reply: FastifyReply,
-  request: FastifyRequest,
-  headers: Record<string, string>,
-  open: Set<() => void>,
-) {
+function openStream(reply: FastifyReply, headers: Record<string, string>, open: Set<() => void>) {
   const controller = new AbortController();
   reply.hijack();
   const res = reply.raw;
@@ -60,7 +55,7 @@ function openStream(
     if (!res.writableEnded) res.end();
   };
   open.add(end);
-  request.raw.on('close', end);
+  // The response's close, not the request's: a request emits 'close' once its body was read.
   res.on('close', end);
   const stream: EventStream = {
     send({ event, id, data }) {
@@ -99,7 +94,7 @@ export async function serveStream(
   }
   const answer = await hook.stream?.(providerRequest, ctx);
   if (!isStart(answer)) return answer ?? { status: 404, body: { error: { message: 'no stream here' } } };
-  const stream = openStream(reply, request, answer.headers ?? {}, deps.open);
+  const stream = openStream(reply, answer.headers ?? {}, deps.open);
   signal = stream.signal;
   try {
     await answer.open(stream);

@@ -40,7 +40,8 @@ export function registerSend(program: Command): void {
       'after',
       `
 Offline (default), the project's bridge runs with the emulator and a stand-in provider (the
-mock provider for generic-http, recorded fixtures for clicksend-sms and telegram-bot).
+mock provider for generic-http, recorded fixtures for clicksend-sms, gupshup-whatsapp and
+telegram-bot, a simulated visitor for webchat).
 Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
 
 Examples:
