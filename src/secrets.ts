@@ -44,7 +44,15 @@ export function generateToken(length = 46): string {
 }
 
 /** Header names whose values are secrets, lower-case. */
-export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie']);
+export const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  // Gupshup's API key header.
+  'apikey',
+  'cookie',
+  'set-cookie',
+]);
 
 /** A copy of headers with secret values masked (Bearer scheme kept visible). */
 export function maskHeaders(headers: Record<string, unknown>): Record<string, string> {

@@ -34,8 +34,10 @@ export interface AdapterContext {
   fetch: typeof fetch;
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Aborted when the bridge gives up on the call (send timeout, shutdown). */
+  /** Aborted when the bridge gives up on the call (send timeout, shutdown; for a stream: the client left). */
   signal: AbortSignal;
+  /** A folder the adapter may keep its own files in (`<stateDir>/adapter`); created on first use by the adapter. */
+  stateDir?: string;
 }
 
 /** One outgoing message, as respond.io sent it to `/message` (already validated). */
@@ -82,6 +84,22 @@ export interface WebhookResult {
   reply?: ProviderReply;
 }
 
+/** A Server-Sent Events stream to one client, opened by a handler's `stream`. */
+export interface EventStream {
+  /** Sends one event (`data` as JSON); false when the client is gone. */
+  send(message: { event?: string; id?: string; data: unknown }): boolean;
+  /** Ends the stream (idempotent). */
+  close(): void;
+  /** Aborted when the client leaves, `close()` is called or the bridge shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/** A handler's consent to stream: extra response headers (e.g. CORS) and what to do once open. */
+export interface StreamStart {
+  headers?: Record<string, string>;
+  open(stream: EventStream): void | Promise<void>;
+}
+
 export interface WebhookHandler {
   /** Route path on the bridge, e.g. `/webhooks/provider`. */
   path: string;
@@ -99,6 +117,16 @@ export interface WebhookHandler {
   ): ProviderReply | undefined | Promise<ProviderReply | undefined>;
   /** Turns the request into respond.io events and the provider's answer. */
   handle(request: ProviderRequest, ctx: AdapterContext): WebhookResult | Promise<WebhookResult>;
+  /**
+   * Makes this path a Server-Sent Events endpoint: GET and POST requests are verified, then
+   * answered with a stream instead of `handshake`/`handle` (which may just answer 405). Return a
+   * `StreamStart` to open it, or a `ProviderReply` to refuse (e.g. 403 for a foreign origin).
+   * @example stream: (req) => ({ open(s) { s.send({ event: 'hello', data: { at: Date.now() } }) } })
+   */
+  stream?(
+    request: ProviderRequest,
+    ctx: AdapterContext,
+  ): StreamStart | ProviderReply | Promise<StreamStart | ProviderReply>;
 }
 
 export interface Adapter {
@@ -137,6 +165,8 @@ export function defineAdapter<T extends Adapter>(adapter: T): T {
     if (typeof hook?.path !== 'string' || !hook.path.startsWith('/'))
       problems.push(`webhooks[${i}].path: must start with "/"`);
     if (typeof hook?.handle !== 'function') problems.push(`webhooks[${i}].handle: must be a function`);
+    if (hook?.stream !== undefined && typeof hook.stream !== 'function')
+      problems.push(`webhooks[${i}].stream: must be a function when given`);
   }
   if (problems.length > 0) throw new TypeError(`invalid adapter: ${problems.join('; ')}`);
   return adapter;

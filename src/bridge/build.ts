@@ -117,6 +117,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     now,
     exchanges,
     log: app.log,
+    adapterStateDir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'adapter'),
   };
   let outbox = options.outbox;
   let ownOutbox = false;

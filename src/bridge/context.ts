@@ -36,6 +36,8 @@ export interface ContextDeps {
   secrets?: readonly string[];
   /** False while nobody listens to `exchanges`: records are not even built. */
   recording?: () => boolean;
+  /** Handed to adapters as `ctx.stateDir`. */
+  adapterStateDir?: string;
 }
 
 /** The feed to publish to, or undefined when nobody listens. */
@@ -145,6 +147,7 @@ export function buildContext(
     log: buildAdapterLogger(log),
     fetch: buildRecordingFetch(deps, tags),
     now: deps.now,
+    ...(deps.adapterStateDir ? { stateDir: deps.adapterStateDir } : {}),
   };
   if (typeof signal !== 'function') return { ...base, signal };
   return Object.defineProperty(base, 'signal', { enumerable: true, get: signal }) as AdapterContext;

@@ -13,8 +13,9 @@ import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
+import { serveStream, trackStreams } from './adapter-stream.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import { buildContext, type ContextDeps, type ExchangeTags, feedOf, maskText, secretValues } from './context.js';
 import { missingSecret, missingSecretMessage } from './webhook-secrets.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
@@ -98,6 +99,7 @@ async function runHandler(
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  const streams = trackStreams(app);
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/*',
@@ -129,7 +131,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       let error: string | undefined;
       try {
         const ctx = buildContext(deps, request.log, deps.shutdown, tags);
-        answer = await runHandler(hook, providerRequest, deps, ctx, tags);
+        if (hook.stream) {
+          const context = (signal: () => AbortSignal) => buildContext(deps, request.log, signal, tags);
+          answer = await serveStream(hook, providerRequest, request, reply, { open: streams, context });
+          if (!answer) return reply;
+        } else answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
         if (caught instanceof OutboxFullError || caught instanceof OutboxUnavailableError) {
@@ -148,7 +154,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         leg: 'provider',
         direction: 'in',
         method: request.method,
-        url: request.url,
+        // A provider that cannot sign its callbacks carries a secret in the URL (Gupshup, ClickSend).
+        url: maskText(request.url, deps.secrets ?? secretValues(deps.env)),
         status: answer?.status ?? 200,
         latencyMs: performance.now() - started,
         requestHeaders: maskHeaders(request.headers),

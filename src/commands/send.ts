@@ -44,7 +44,8 @@ export function registerSend(program: Command): void {
 Offline (default), the message goes through the project's running \`dev\` session when there is
 one (it shows in dev's console and inspector); otherwise, or with --own-stack, the project's
 bridge runs here with the emulator and a stand-in provider (the mock provider for generic-http,
-recorded fixtures for clicksend-sms and telegram-bot).
+recorded fixtures for clicksend-sms, gupshup-whatsapp and telegram-bot, a simulated visitor for
+webchat).
 Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
 
 Examples:

@@ -36,6 +36,8 @@ const AuthSchema = z.union([
   z.strictObject({ basic: z.strictObject({ username: z.string(), password: z.string() }) }),
   z.strictObject({ bearer: z.string() }),
   z.strictObject({ pathParam: z.string(), env: z.string() }),
+  /** A header that must equal an env value, e.g. Gupshup's `apikey: <key>`. */
+  z.strictObject({ header: z.string().min(1), env: z.string() }),
 ]);
 
 const RouteSchema = z.object({
@@ -47,6 +49,10 @@ const RouteSchema = z.object({
   unauthorized: ResponseSchema.optional(),
   /** Dot path of the recipient in the request body: the contact the message goes to. */
   recipient: z.string().optional(),
+  /** Prefix that turns the provider's recipient into respond.io's contact ID (`+` for digits-only numbers). */
+  recipientPrefix: z.string().default(''),
+  /** Form fields that hold JSON (Gupshup's `message={...}`), parsed before the dot paths below are read. */
+  jsonFields: z.array(z.string()).default([]),
   /** Dot paths tried in order for `{{text}}`. */
   text: z.array(z.string()).default([]),
   response: ResponseSchema,
@@ -98,9 +104,9 @@ export interface LoadedStub {
   inbound: StubCallback & { mId: string };
 }
 
-/** Whether a project or template folder ships a provider stand-in. */
+/** Whether a project or template folder ships a provider stand-in (recorded, or as code). */
 export function hasProviderStub(root: string): boolean {
-  return existsSync(join(root, STUB_MANIFEST));
+  return existsSync(join(root, STUB_MANIFEST)) || existsSync(join(root, 'fixtures', 'provider-stub.ts'));
 }
 
 function readJson(file: string, root: string): unknown {

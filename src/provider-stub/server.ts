@@ -6,16 +6,19 @@
  * generic mock provider.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { buildLocalGuard, guardInput } from '../lib/local-guard.js';
 import { requestTimeouts } from '../lib/server-limits.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
-import { authorized, encodeBody, parseBody, routePattern } from './http.js';
-import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
+import { authorized, encodeBody, parseBody, parseJsonFields, routePattern } from './http.js';
+import { type LoadedStub, loadStubManifest, STUB_MANIFEST, type StubCallback } from './manifest.js';
+import { hasStubModule, startStubModule } from './module.js';
 
 export interface ProviderStubOptions {
   /** Project or template folder holding `fixtures/provider-stub.json`. */
@@ -77,6 +80,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
  */
 export async function startProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
+  if (hasStubModule(options.root) && !existsSync(join(options.root, STUB_MANIFEST))) return startStubModule(options);
   const stub: LoadedStub = loadStubManifest(options.root);
   const { manifest } = stub;
   const now = options.now ?? Date.now;
@@ -174,7 +178,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         status: 200,
         response: undefined,
       };
-      if (!authorized(route.auth, req.headers.authorization, params, env)) {
+      if (!authorized(route.auth, req.headers, params, env)) {
         record.status = route.unauthorized?.status ?? 401;
         record.response = route.unauthorizedTemplate
           ? buildPayload(route.unauthorizedTemplate, { values: values({}), env })
@@ -182,11 +186,14 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         requests.push(record);
         return send(record.status, record.response);
       }
-      const recipient = route.recipient ? getPath(body, route.recipient) : undefined;
-      const contactId = recipient === undefined || recipient === null ? undefined : String(recipient);
-      const text = route.text.map((p) => getPath(body, p)).find((v) => typeof v === 'string') as string | undefined;
+      const fields = parseJsonFields(body, route.jsonFields);
+      const recipient = route.recipient ? getPath(fields, route.recipient) : undefined;
+      const raw = recipient === undefined || recipient === null ? undefined : String(recipient);
+      const contactId =
+        raw === undefined ? undefined : `${raw.startsWith(route.recipientPrefix) ? '' : route.recipientPrefix}${raw}`;
+      const text = route.text.map((p) => getPath(fields, p)).find((v) => typeof v === 'string') as string | undefined;
       const id = newId();
-      const fill: FillValues = { id, contactId, recipient: contactId, text: text ?? '' };
+      const fill: FillValues = { id, contactId, recipient: raw, text: text ?? '' };
       record.contactId = contactId;
       record.messageId = String(id);
       record.status = route.response.status;

@@ -156,7 +156,7 @@ async function sendCase(testCase: SimulateCase, options: EngineOptions, state: R
   if (testCase.auth === 'wrong') headers.authorization = `Bearer ${WRONG_TOKEN}`;
   const probe = testCase.expect.status === 401;
   const timeLimitMs = probe ? (options.authTimeLimitMs ?? 2000) : (options.requestTimeoutMs ?? 10_000);
-  // `{{env:NAME}}` in the path: a provider secret in the query (ClickSend's ?secret=), masked when shown.
+  // `{{env:NAME}}` in the path: a provider secret in the query (ClickSend's ?secret=, Gupshup's), masked when shown.
   const filled: string[] = [];
   const path = testCase.path.replace(/\{\{\s*env:([A-Za-z0-9_]+)\s*\}\}/g, (_, key: string) => {
     const value = options.env?.[key] ?? '';
