@@ -79,6 +79,7 @@ describe('parseEmulateFlags', () => {
       showSecrets: false,
     });
     expect(parseEmulateFlags({ force5xx: true }).force5xx).toBe(true);
+    expect(parseEmulateFlags({ maxMessages: '500' }).maxMessages).toBe(500);
   });
 
   it.each([
@@ -86,6 +87,7 @@ describe('parseEmulateFlags', () => {
     [{ apiBaseUrl: 'ftp://x' }, /--api-base-url/],
     [{ force5xx: '404' }, /--force-5xx/],
     [{ messageTimeout: '0' }, /--message-timeout/],
+    [{ maxMessages: '0' }, /--max-messages/],
   ])('rejects %o as a usage error', (flags, message) => {
     expect(() => parseEmulateFlags(flags)).toThrow(message);
     try {

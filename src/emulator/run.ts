@@ -32,6 +32,7 @@ export interface EmulateFlags {
   strict?: boolean;
   stateDir?: string;
   messageTimeout?: string;
+  maxMessages?: string;
   rateLimit?: boolean;
   latency?: string;
   failureRate?: string;
@@ -53,6 +54,7 @@ const FlagsSchema = z.object({
   strict: z.boolean().default(false),
   stateDir: z.string().min(1).optional(),
   messageTimeout: int('--message-timeout').min(1).optional(),
+  maxMessages: int('--max-messages').min(1).max(10_000_000).optional(),
   rateLimit: z.boolean().default(true),
   latency: int('--latency').min(0).default(0),
   failureRate: z.coerce.number({ error: '--failure-rate must be a number' }).min(0).max(1).default(0),
@@ -93,6 +95,7 @@ export async function emulatorOptionsOf(input: EmulateInput, cwd: string): Promi
     ...(input.persist ? { persistFile: join(stateDir, STATE_FILE) } : {}),
     strict: input.strict,
     ...(input.messageTimeout ? { messageTimeoutMs: input.messageTimeout } : {}),
+    ...(input.maxMessages ? { maxMessages: input.maxMessages } : {}),
     rateLimitPerSecond: input.rateLimit ? undefined : false,
     faults: {
       latencyMs: input.latency,
