@@ -213,7 +213,7 @@ async function rssBench() {
       pass: perEvent < 300 && pending === count,
     });
     console.log(
-      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB)`,
+      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB; JS heap ${(heap / pending).toFixed(0)} bytes per event, the rest is V8's young generation and allocator slack)`,
     );
     if (count === 1_000_000) {
       report('restart (open + replay) with 1,000,000 pending', openMs / 1000, 's', {
