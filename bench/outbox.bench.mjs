@@ -133,6 +133,7 @@ async function drainBench() {
 async function rssChild(dir) {
   globalThis.gc();
   const before = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
   const outbox = await openFileOutbox({ dir, maxEvents: 2_000_000 });
   const openMs = performance.now() - started;
@@ -140,6 +141,7 @@ async function rssChild(dir) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   globalThis.gc();
   const after = process.memoryUsage().rss;
+  const heap = process.memoryUsage().heapUsed - heapBefore;
   const { pending } = outbox.stats();
   await outbox.close();
   // Baseline: the least any index must do: read the file and map each line's id to its offset.
@@ -164,7 +166,7 @@ async function rssChild(dir) {
   }
   closeSync(fd);
   const baselineMs = performance.now() - baseStarted;
-  process.stdout.write(JSON.stringify({ openMs, baselineMs, indexed: index.size, before, after, pending }));
+  process.stdout.write(JSON.stringify({ openMs, baselineMs, indexed: index.size, before, after, heap, pending }));
 }
 
 /** A journal of `count` pending events, written the way the outbox writes them (faster than enqueueing 1M). */
@@ -203,7 +205,7 @@ async function rssBench() {
     const child = spawnSync(process.execPath, ['--expose-gc', here, 'rss-child', dir], { encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
     if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
-    const { openMs, baselineMs, indexed, before, after, pending } = JSON.parse(child.stdout);
+    const { openMs, baselineMs, indexed, before, after, heap, pending } = JSON.parse(child.stdout);
     const perEvent = (after - before) / pending;
     report(`RSS per pending event at ${count.toLocaleString('en')} pending`, perEvent, 'bytes', {
       ratio: after / before,
@@ -211,7 +213,7 @@ async function rssBench() {
       pass: perEvent < 300 && pending === count,
     });
     console.log(
-      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB)`,
+      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB; JS heap ${(heap / pending).toFixed(0)} bytes per event, the rest is V8's young generation and allocator slack)`,
     );
     if (count === 1_000_000) {
       report('restart (open + replay) with 1,000,000 pending', openMs / 1000, 's', {
@@ -325,7 +327,14 @@ async function intakeServer(kind) {
     server = await groupCommitServer(dir);
   }
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
-  process.stdin.once('data', async () => {
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', async (line) => {
+    if (line.startsWith('cpu')) {
+      // CPU time so far (µs): steadier than requests/s on a shared machine.
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ result: user + system })}\n`);
+      return;
+    }
     const result = await server.stop();
     rmSync(dir, { recursive: true, force: true });
     process.stdout.write(`${JSON.stringify({ result })}\n`);
@@ -351,6 +360,10 @@ function startChild(kind) {
     lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(() => r(lines.shift())));
   return next().then(({ url }) => ({
     url,
+    cpu: async () => {
+      child.stdin.write('cpu\n');
+      return (await next()).result;
+    },
     stop: async () => {
       child.stdin.write('stop\n');
       return (await next()).result;
@@ -377,20 +390,27 @@ async function loadOnce(url) {
     ],
   });
   if (result.non2xx > 0) throw new Error(`${url} answered ${result.non2xx} non-2xx`);
-  return result.requests.average;
+  return { rps: result.requests.average, count: result.requests.total };
 }
 
 async function intakeBench() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const servers = { baseline: await startChild('baseline'), bridge: await startChild('bridge') };
-  const samples = { baseline: [], bridge: [], ratio: [] };
+  const samples = { baseline: [], bridge: [], ratio: [], cpuRatio: [], cpu: { baseline: [], bridge: [] } };
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 ? ['bridge', 'baseline'] : ['baseline', 'bridge'];
     const got = {};
-    for (const kind of order) got[kind] = await loadOnce(servers[kind].url);
-    samples.baseline.push(got.baseline);
-    samples.bridge.push(got.bridge);
-    samples.ratio.push(got.bridge / got.baseline);
+    const cpu = {};
+    for (const kind of order) {
+      const before = await servers[kind].cpu();
+      got[kind] = await loadOnce(servers[kind].url);
+      cpu[kind] = ((await servers[kind].cpu()) - before) / got[kind].count;
+      samples.cpu[kind].push(cpu[kind]);
+    }
+    samples.baseline.push(got.baseline.rps);
+    samples.bridge.push(got.bridge.rps);
+    samples.ratio.push(got.bridge.rps / got.baseline.rps);
+    samples.cpuRatio.push(cpu.baseline / cpu.bridge);
   }
   await servers.baseline.stop();
   await servers.bridge.stop();
@@ -402,6 +422,15 @@ async function intakeBench() {
   });
   console.log(
     `  (baseline ${median(samples.baseline).toFixed(0)} events/s [${range(samples.baseline)}]; ratio per round ${range(samples.ratio)}; ${rounds} interleaved rounds of ${seconds} s)`,
+  );
+  const cpuRatio = median(samples.cpuRatio);
+  report('intake CPU per event, group-commit baseline / bridge', cpuRatio, '', {
+    ratio: cpuRatio,
+    target: '>= 0.9',
+    pass: cpuRatio >= 0.9,
+  });
+  console.log(
+    `  (CPU per event: baseline ${median(samples.cpu.baseline).toFixed(0)} µs [${range(samples.cpu.baseline)}], bridge ${median(samples.cpu.bridge).toFixed(0)} µs [${range(samples.cpu.bridge)}])`,
   );
 }
 
