@@ -79,6 +79,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts the stand-in described by `<root>/fixtures/provider-stub.json` on 127.0.0.1.
  * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
  */
+/** Largest request body the stand-in reads, like the other servers (1 MiB). */
+const BODY_LIMIT = 1024 * 1024;
+
 export async function startProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
   if (hasStubModule(options.root) && !existsSync(join(options.root, STUB_MANIFEST))) return startStubModule(options);
   const stub: LoadedStub = loadStubManifest(options.root);
@@ -157,12 +160,18 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
       return;
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://stub');
-    const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // Past the limit the rest is read and dropped (the request timeout bounds how long).
+      if (size <= BODY_LIMIT) chunks.push(chunk as Buffer);
+    }
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
+    if (size > BODY_LIMIT) return send(413, { error: { message: `request body over ${BODY_LIMIT} bytes` } });
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
     for (const route of stub.routes) {
       if (route.method.toUpperCase() !== req.method) continue;
       const match = routePattern(route.path).exec(url.pathname);

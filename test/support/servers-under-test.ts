@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { defineAdapter } from '../../src/bridge/adapter.js';
 import { buildBridge } from '../../src/bridge/index.js';
 import { buildEmulator, type EmulatorApp } from '../../src/emulator/server.js';
+import { ExchangeFeed } from '../../src/exchange.js';
 import { buildInspector } from '../../src/inspector/server.js';
 import { buildMockProvider } from '../../src/mock-provider/server.js';
 import { loadAdapter } from '../../src/project.js';
@@ -39,6 +40,8 @@ export interface ServerUnderTest {
   send(request: Sent): Promise<Answer>;
   /** A request that must keep answering 2xx, asked after the bad ones. */
   probe: Sent;
+  /** More reads that must keep answering 2xx (the views that recursed over stored data). */
+  reads: string[];
 }
 
 export interface Servers {
@@ -47,6 +50,8 @@ export interface Servers {
   /** The emulator's first channel (for authorised webhook posts). */
   channel: { channelId: string; token: string };
   devApiToken: string;
+  /** Authorization header the provider stand-in accepts. */
+  stubAuth: string;
   close(): Promise<void>;
 }
 
@@ -67,9 +72,13 @@ export async function openServers(): Promise<Servers> {
   const dir = await mkdtemp(join(tmpdir(), 'bad-inputs-'));
   const clicksend = await loadAdapter(join(CLICKSEND, 'src', 'adapter.ts'));
   const test = buildTestAdapter();
-  // The template's webhooks and the signed test path, one adapter.
-  const adapter = defineAdapter({ ...clicksend, webhooks: [...clicksend.webhooks, ...test.webhooks] });
+  // The test adapter's send (answers at once: a good /message is a 200, not a provider
+  // timeout), the template's webhooks and the signed test path.
+  const adapter = defineAdapter({ ...test, webhooks: [...clicksend.webhooks, ...test.webhooks] });
+  // The bridge's traffic is recorded by the inspector, as under `dev`.
+  const exchanges = new ExchangeFeed();
   const bridge = buildBridge({
+    exchanges,
     adapter,
     channel: { channelId: BRIDGE_CHANNEL, token: BRIDGE_TOKEN, idType: 'phone' },
     respondio: { webhookUrl: 'http://127.0.0.1:9/custom/channel/webhook/' },
@@ -82,24 +91,48 @@ export async function openServers(): Promise<Servers> {
       CLICKSEND_WEBHOOK_SECRET: '',
     },
   });
-  const emulator = await buildEmulator({ rateLimitPerSecond: false, messageTimeoutMs: 300 });
+  // A clock a second further on each reading: the Developer API's rate limit (a few calls a
+  // second) must not answer the corpus 429 before its bodies are read.
+  let clock = Date.now();
+  const emulator = await buildEmulator({
+    rateLimitPerSecond: false,
+    messageTimeoutMs: 300,
+    now: () => (clock += 1000),
+  });
   const core = emulator.emulator;
   const inspector = await buildInspector({
     emulator: {
       subscribe: (listener) => core.store.subscribe(listener),
       sendMessage: (input) => core.start(input, 'user').done,
     },
+    exchanges,
     token: () => BRIDGE_TOKEN,
   });
   const mock = buildMockProvider({ apiKey: MOCK_API_KEY, fetch: (async () => new Response('{}')) as typeof fetch });
   const stub = await startProviderStub({ root: CLICKSEND, callbackDelayMs: 5 });
   stub.setCallbackBase('http://127.0.0.1:9');
   const channel = emulator.emulator.channels[0];
+  const stubAuth = `Basic ${Buffer.from(`${stub.env.CLICKSEND_USERNAME}:${stub.env.CLICKSEND_API_KEY}`).toString('base64')}`;
   const servers: ServerUnderTest[] = [
-    { name: 'bridge', send: viaInject(bridge), probe: { method: 'GET', url: '/health' } },
-    { name: 'emulator', send: viaInject(emulator), probe: { method: 'GET', url: '/_emulator/messages' } },
-    { name: 'inspector', send: viaInject(inspector.app), probe: { method: 'GET', url: '/api/entries' } },
-    { name: 'mock-provider', send: viaInject(mock.app), probe: { method: 'GET', url: '/_mock/sends' } },
+    { name: 'bridge', send: viaInject(bridge), probe: { method: 'GET', url: '/health' }, reads: [] },
+    {
+      name: 'emulator',
+      send: viaInject(emulator),
+      probe: { method: 'GET', url: '/_emulator/messages' },
+      reads: ['/_emulator/contacts', '/_emulator/conversations', '/_emulator/channels', '/_emulator/anomalies'],
+    },
+    {
+      name: 'inspector',
+      send: viaInject(inspector.app),
+      probe: { method: 'GET', url: '/api/entries' },
+      reads: ['/api/conversations', '/api/info'],
+    },
+    {
+      name: 'mock-provider',
+      send: viaInject(mock.app),
+      probe: { method: 'GET', url: '/_mock/sends' },
+      reads: ['/_mock/callbacks', '/_mock/scenario'],
+    },
     {
       name: 'provider-stub',
       async send(request) {
@@ -115,10 +148,11 @@ export async function openServers(): Promise<Servers> {
         url: '/v3/sms/send',
         headers: {
           'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${stub.env.CLICKSEND_USERNAME}:${stub.env.CLICKSEND_API_KEY}`).toString('base64')}`,
+          authorization: stubAuth,
         },
         payload: JSON.stringify({ messages: [{ to: '+60177872890', body: 'hi' }] }),
       },
+      reads: [],
     },
   ];
   return {
@@ -126,6 +160,7 @@ export async function openServers(): Promise<Servers> {
     emulator,
     channel: { channelId: channel.channelId, token: channel.token },
     devApiToken: emulator.emulator.devApiToken,
+    stubAuth,
     async close() {
       await Promise.allSettled([
         bridge.close(),
