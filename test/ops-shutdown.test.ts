@@ -73,6 +73,15 @@ it('SIGTERM drains an in-flight /message and exits 0; past --shutdown-timeout it
   // --state-dir, relative to the project.
   expect(existsSync(join(root, 'var', 'state', 'outbox'))).toBe(true);
   expect(existsSync(join(root, '.custom-channel', 'outbox'))).toBe(false);
+  // `outbox` finds that folder through the same flag (or CUSTOM_CHANNEL_STATE_DIR).
+  for (const how of [['--state-dir', 'var/state'], []]) {
+    const listed = await runCli(['--json', 'outbox', 'list', ...how], {
+      cwd: root,
+      env: how.length ? {} : { CUSTOM_CHANNEL_STATE_DIR: join(root, 'var', 'state') },
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).dir).toBe(join(root, 'var', 'state', 'outbox'));
+  }
 
   const stuck = track(spawnBridge(root, 'http://127.0.0.1:9/', ['--shutdown-timeout', '0.3']));
   const stuckUrl = await stuck.url;
