@@ -24,7 +24,7 @@ const allowList = JSON.parse(await readFile(join(repo, 'test/support/consumer-al
 const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' };
 
 /** `1.2.3` against `>=1.2.0 <2` (space-separated comparators, all must hold; `*` any). */
-export function satisfies(version: string, range: string): boolean {
+function satisfies(version: string, range: string): boolean {
   if (range === '*') return true;
   const parse = (v: string) => v.split('-')[0].split('.').map(Number);
   const compare = (a: number[], b: number[]) => {
@@ -51,7 +51,7 @@ export function satisfies(version: string, range: string): boolean {
 }
 
 /** Problems of a resolved tree (`name@version` list) against the allow-list. */
-export function checkTree(packages: readonly string[], allow: Record<string, string | null>): string[] {
+function checkTree(packages: readonly string[], allow: Record<string, string | null>): string[] {
   const problems: string[] = [];
   for (const spec of packages) {
     const at = spec.lastIndexOf('@');
