@@ -200,6 +200,20 @@ describe('local servers', () => {
   });
 });
 
+describe('a name the user allowed', () => {
+  it('emulate --allow-host lets a tunnel in front of the emulator through, and nothing else', async () => {
+    const { parseEmulateFlags, emulatorOptionsOf } = await import('../src/emulator/run.js');
+    const dir = await mkdtemp(join(tmpdir(), 'cc-guard-allow-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const input = parseEmulateFlags({ port: '0', allowHost: ['https://abc.loca.lt'], stateDir: dir });
+    const emulator = await startEmulator(await emulatorOptionsOf(input, dir));
+    closers.push(() => emulator.close());
+    const faults = { method: 'PUT', body: { latencyMs: 0 } };
+    expect((await send(`${emulator.url}/_emulator/faults`, { ...faults, host: 'abc.loca.lt' })).status).toBe(200);
+    expect((await send(`${emulator.url}/_emulator/faults`, { ...faults, host: 'xyz.loca.lt' })).status).toBe(403);
+  });
+});
+
 describe('buildLocalGuard', () => {
   it('accepts loopback names, the bound address and configured names; IP literals only on a wildcard bind', () => {
     const table: Array<[Parameters<typeof buildLocalGuard>[0], string, boolean]> = [
