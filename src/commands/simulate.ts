@@ -72,8 +72,8 @@ Examples:
         channelId: flags.channelId,
         contactId: flags.contactId,
         overrides: flags.override,
-        authTimeoutMs: parseDuration(flags.authTimeout, '--auth-timeout'),
-        eventWaitMs: parseDuration(flags.eventWait, '--event-wait'),
+        authTimeoutMs: parseDuration(flags.authTimeout, '--auth-timeout', { minMs: 1, maxMs: 60_000 }),
+        eventWaitMs: parseDuration(flags.eventWait, '--event-wait', { minMs: 0, maxMs: 5 * 60_000 }),
         ownStack: flags.ownStack,
         onSession: (line) => reporter.info(reporter.style.bold(line)),
         onCase: (result) => {
