@@ -44,3 +44,8 @@ export function askIdType(defaultType: IdType): Promise<IdType> {
 export function askInstall(defaultValue = true): Promise<boolean> {
   return confirm({ message: 'Install dependencies now (npm install)?', default: defaultValue });
 }
+
+/** A yes/no question that defaults to no (for what cannot be undone). */
+export function askConfirm(message: string): Promise<boolean> {
+  return confirm({ message, default: false });
+}
