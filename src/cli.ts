@@ -103,6 +103,12 @@ export const commandEntries: CommandEntry[] = [
     summary: "show the bridge's undelivered events and dead letters; retry or purge them",
     load: async () => (await import('./commands/outbox.js')).registerOutbox,
   },
+  {
+    name: 'completion',
+    term: 'completion <shell>',
+    summary: 'print a shell completion script (bash, zsh or fish), generated from the commands',
+    load: async () => (await import('./commands/completion.js')).registerCompletion,
+  },
 ];
 
 /** The command an argv runs (`help <name>` counts), if any; global flags take no values. */

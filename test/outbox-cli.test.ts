@@ -45,7 +45,11 @@ it('lists pending events and dead letters, retries one, purges the rest', async 
   const unknown = await runCli(['outbox', 'retry', 'no-such-id'], { cwd: root, env });
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain('no dead letter with id no-such-id');
-  const purged = await runCli(['outbox', 'purge', '--dead'], { cwd: root, env });
+  // Not on a terminal, purge needs --yes: a script never deletes by accident nor hangs on a question.
+  const unconfirmed = await runCli(['outbox', 'purge', '--dead'], { cwd: root, env });
+  expect(unconfirmed.code).toBe(2);
+  expect(unconfirmed.stderr).toContain('outbox purge would delete 1 dead letter(s): pass --yes to confirm');
+  const purged = await runCli(['outbox', 'purge', '--dead', '--yes'], { cwd: root, env });
   expect(purged.stdout).toContain('1 dead letter(s) purged');
   const after = await openFileOutbox({ dir, readOnly: true });
   expect((await after.list('pending')).map((e) => e.item.event.mId)).toEqual(['pending-1', 'dead-1']);

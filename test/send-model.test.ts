@@ -26,6 +26,17 @@ describe('durations', () => {
   it.each(['', 'soon', '3h', '-1s'])('rejects %j', (text) =>
     expect(() => parseDuration(text)).toThrow(/not a duration/),
   );
+  it.each([
+    ['0', '--timeout', undefined, '--timeout 0: out of range (1ms to 30m)'],
+    ['31m', '--timeout', undefined, '--timeout 31m: out of range (1ms to 30m)'],
+    ['6m', '--event-wait', { minMs: 0, maxMs: 300_000 }, '--event-wait 6m: out of range (0ms to 5m)'],
+  ])('%s for %s says the range', (text, flag, range, message) => {
+    expect(() => parseDuration(text, flag, range)).toThrow(message);
+  });
+  it('accepts the ends of the range', () => {
+    expect(parseDuration('0', '--event-wait', { minMs: 0, maxMs: 300_000 })).toBe(0);
+    expect(parseDuration('30m')).toBe(1_800_000);
+  });
 });
 
 describe('--expect', () => {

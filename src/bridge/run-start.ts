@@ -28,7 +28,7 @@ export interface StartFlags {
 }
 
 const FlagsSchema = z.object({
-  port: z.coerce.number().int().min(0).max(65535),
+  port: z.coerce.number({ error: 'not a port number: use 0..65535 (0 picks a free port)' }).int().min(0).max(65535),
   host: z.string().min(1),
   rateLimit: z.coerce.number().positive().max(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),

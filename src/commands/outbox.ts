@@ -8,6 +8,7 @@ interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
   stateDir?: string;
+  yes?: boolean;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -29,6 +30,7 @@ export function registerOutbox(program: Command): void {
     .addOption(
       new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
     )
+    .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
     .addHelpText(
       'after',
       `
@@ -41,13 +43,33 @@ Examples:
   $ custom-channel outbox list --dead --json
   $ custom-channel outbox retry              # every dead letter
   $ custom-channel outbox retry mb1x2y-3f
-  $ custom-channel outbox purge --dead`,
+  $ custom-channel outbox purge --dead --yes`,
     )
     .action(async (action: OutboxAction, id: string | undefined, flags: OutboxFlags, command: Command) => {
       const { reporter } = contextOf(command);
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
       const { runOutbox } = await import('../outbox/run-outbox.js');
+      if (action === 'purge') {
+        const { shouldPurge } = await import('../outbox/confirm-purge.js');
+        const listing = await runOutbox({
+          cwd: process.cwd(),
+          action: 'list',
+          dead: !flags.pending,
+          stateDir: flags.stateDir,
+        });
+        const go = await shouldPurge({
+          yes: flags.yes === true,
+          interactive: process.stdin.isTTY === true && !reporter.json,
+          count: (flags.pending ? listing.pending : listing.dead)?.length ?? 0,
+          what: flags.pending ? 'pending event(s)' : 'dead letter(s)',
+          ask: async (message) => (await import('../ui/prompts.js')).askConfirm(message),
+        });
+        if (!go) {
+          reporter.info('nothing purged');
+          return;
+        }
+      }
       const report = await runOutbox({
         cwd: process.cwd(),
         action,

@@ -65,6 +65,18 @@ Examples:
       const { renderHop, renderStatusFlow } = await import('../ui/timeline.js');
       const { reportLogEntry } = await import('../ui/dev-console.js');
       const { describeAnalysis } = await import('../send/statuses.js');
+      const { createLiveLine, waitingText } = await import('../ui/live-line.js');
+      // On a terminal only: "waiting for delivered, read (3 s / 10 s)", updated in place.
+      const live = createLiveLine(process.stdout, !reporter.json);
+      const seen = new Set<string>();
+      let ticker: NodeJS.Timeout | undefined;
+      let wait: { expect: string[]; timeoutMs: number; started: number } | undefined;
+      const redraw = () => {
+        if (!wait) return;
+        const text = waitingText(wait.expect, seen, Date.now() - wait.started, wait.timeoutMs);
+        if (text) live.set(reporter.style.dim(text));
+        else live.stop();
+      };
       const report = await runSend({
         to: flags.to,
         content: {
@@ -81,9 +93,22 @@ Examples:
         inbound: flags.inbound,
         live: flags.live,
         ownStack: flags.ownStack,
-        onStart: (line) => reporter.info(reporter.style.bold(line)),
-        onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
-        stackOptions: { onLog: (entry) => reportLogEntry(entry, reporter) },
+        stackOptions: { onLog: (entry) => live.print(() => reportLogEntry(entry, reporter)) },
+        onStart: (line) => live.print(() => reporter.info(reporter.style.bold(line))),
+        onHop: (hop) => live.print(() => reporter.info(renderHop(hop, reporter.style))),
+        onWait: ({ expect: statuses, timeoutMs: limit }) => {
+          wait = { expect: statuses, timeoutMs: limit, started: Date.now() };
+          redraw();
+          ticker = setInterval(redraw, 250);
+          ticker.unref();
+        },
+        onStatus: (value) => {
+          seen.add(value);
+          redraw();
+        },
+      }).finally(() => {
+        clearInterval(ticker);
+        live.stop();
       });
       removeInterruptHandler();
       reporter.emit(report);

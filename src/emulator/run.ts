@@ -64,12 +64,24 @@ const FlagsSchema = z.object({
 
 export type EmulateInput = z.infer<typeof FlagsSchema> & { showSecrets: boolean };
 
+/** What each numeric flag takes, named when a value is out of range. */
+const RANGES: Record<string, string> = {
+  port: '0..65535 (0 picks a free port)',
+  messageTimeout: '1 or more (milliseconds)',
+  latency: '0 or more (milliseconds)',
+  failureRate: '0..1 (0.3 fails 30% of webhook posts)',
+  force5xx: '500..599',
+};
+
 /** Checks the flags' meaning; throws a usage error (exit 2) naming the flag. */
 export function parseEmulateFlags(flags: EmulateFlags): EmulateInput {
   const parsed = FlagsSchema.safeParse(flags);
   if (!parsed.success) {
     const [problem] = problemsOf(parsed.error, flags);
     const flag = `--${problem.path.replace(/[A-Z]|(?<![0-9])[0-9]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const range = RANGES[problem.path];
+    const given = (flags as Record<string, unknown>)[problem.path];
+    if (range) throw usageError(`${flag} ${String(given)}: must be ${range}`);
     throw usageError(problem.message.startsWith('--') ? problem.message : `${flag}: ${problem.message}`);
   }
   return parsed.data;
@@ -136,8 +148,9 @@ function printBanner(
 ): void {
   const { style } = reporter;
   const row = (label: string, value: string) => reporter.info(`  ${style.dim(label.padEnd(14))}${value}`);
-  reporter.success(`respond.io emulator listening on ${ready.url}`);
-  row('Webhook URL', ready.webhookUrl);
+  // host:port, not a link: the base URL itself has no page (the rows below do).
+  reporter.success(`respond.io emulator listening on ${new URL(ready.url).host}`);
+  row('Webhook URL', `${ready.webhookUrl}  ${style.dim('(POST, for the bridge)')}`);
   row('Channel ID', ready.channel.channelId);
   row(
     'API token',
@@ -148,7 +161,10 @@ function printBanner(
     'API Base URL',
     ready.channel.apiBaseUrl ?? style.yellow('not set (--api-base-url, or PUT /_emulator/channels/<id>)'),
   );
-  row('Developer API', `${ready.devApiUrl}  token ${ready.devApiToken}  channelId ${ready.channel.numericId}`);
+  row(
+    'Developer API',
+    `${ready.devApiUrl}/contact/<identifier>/message  token ${ready.devApiToken}  channelId ${ready.channel.numericId}`,
+  );
   row('Inspection', `${ready.inspectionUrl}  (live events: ${ready.eventsUrl})`);
   if (ready.inspectorUrl) row('Inspector', `${ready.inspectorUrl}  (conversations as a chat, live)`);
   reporter.info(style.dim('Ctrl-C stops.'));

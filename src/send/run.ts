@@ -37,6 +37,9 @@ export interface SendOptions {
   stackOptions?: StackOptions;
   onStart?(line: string): void;
   onHop?(hop: Hop): void;
+  /** Offline outbound: the statuses awaited, then each one as it arrives. */
+  onWait?(wait: { expect: StatusValue[]; timeoutMs: number }): void;
+  onStatus?(value: StatusValue): void;
 }
 
 export interface SendReport extends Timeline {
@@ -111,7 +114,15 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
     options.onStart?.(
       `respond.io sends a ${message.type} message to ${to}${scenario ? ` (scenario ${scenario})` : ''}, expecting ${expect.join(', ')}${note}`,
     );
-    const timeline = await followOutbound(stack, { to, message, expect, timeoutMs, onHop: options.onHop });
+    options.onWait?.({ expect, timeoutMs });
+    const timeline = await followOutbound(stack, {
+      to,
+      message,
+      expect,
+      timeoutMs,
+      onHop: options.onHop,
+      onStatus: options.onStatus,
+    });
     return { ...finish(timeline, { mode: 'offline', to, scenario, message, timeoutMs }), ...devSessionOf(stack) };
   } finally {
     if (!options.stack) await stack.close();

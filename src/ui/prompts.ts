@@ -49,3 +49,8 @@ export function askInstall(defaultValue = true): Promise<boolean> {
 export function askSetting(message: string, hidden: boolean): Promise<string> {
   return hidden ? password({ message }) : input({ message });
 }
+
+/** A yes/no question that defaults to no (for what cannot be undone). */
+export function askConfirm(message: string): Promise<boolean> {
+  return confirm({ message, default: false });
+}
