@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadStubManifest } from '../src/provider-stub/manifest.js';
+import { hasProviderStub, loadStubManifest } from '../src/provider-stub/manifest.js';
 import { loadProjectCases } from '../src/simulate/cases.js';
 
 const templates = resolve(import.meta.dirname, '..', 'templates');
@@ -129,5 +129,51 @@ describe('gupshup-whatsapp', () => {
     const stub = loadStubManifest(root);
     expect(stub.manifest.scenarios.read).toEqual(['enqueued', 'sent', 'delivered', 'read']);
     for (const cb of Object.values(stub.callbacks)) expect(cb.path).toContain('secret={{env:GUPSHUP_WEBHOOK_SECRET}}');
+  });
+});
+
+describe('webchat', () => {
+  const root = join(templates, 'webchat');
+  const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+  it('declares a Custom ID channel whose stand-in is code (simulated visitors)', () => {
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.customChannel).toEqual({ adapter: 'src/adapter.ts', template: 'webchat', idType: 'custom' });
+    expect(Object.keys(pkg.dependencies)).toEqual(['custom-channel']);
+    expect(hasProviderStub(root)).toBe(true);
+    expect(JSON.parse(read('tsconfig.json')).include).toContain('fixtures');
+  });
+
+  it('fails closed: the secret is required and empty in the example', () => {
+    const env = parseEnv(read('_env.example'));
+    expect(env.WEBCHAT_SECRET).toBe('');
+    expect(Object.keys(env)).toContain('WEBCHAT_ALLOWED_ORIGINS');
+    expect(read('_gitignore')).toMatch(/^\.env$/m);
+  });
+
+  it("gives respond.io's steps, the script tag and what it does against XSS", () => {
+    const readme = read('README.md');
+    for (const word of [
+      'Settings > Channels > Add Channel > Custom Channel',
+      'API Base URL',
+      '**Custom ID**',
+      'Channel ID',
+      'API Token',
+      'Webhook URL',
+      'npm test',
+      'custom-channel dev',
+    ]) {
+      expect(readme).toContain(word);
+    }
+    expect(readme).toContain('<script src="https://<your server>/webchat/widget.js" defer></script>');
+    expect(readme).toMatch(/textContent/);
+    expect(readme).toMatch(/Content-Security-Policy/);
+  });
+
+  it('has simulate cases that hit the widget routes', () => {
+    const cases = loadProjectCases(root);
+    expect(cases.length).toBeGreaterThan(3);
+    const adapter = read('src/adapter.ts');
+    for (const c of cases) expect(adapter).toContain(`'${c.path}'`);
   });
 });

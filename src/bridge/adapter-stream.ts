@@ -41,7 +41,9 @@ function openStream(reply: FastifyReply, headers: Record<string, string>, open: 
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // Never reused after the stream: a kept-alive socket would hold the bridge's close() for
+    // Fastify's keepAliveTimeout (72 s) once the stream ended during shutdown.
+    connection: 'close',
     // nginx and similar buffer responses unless told not to.
     'x-accel-buffering': 'no',
   });
