@@ -8,12 +8,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
+import { openFileSendQueue } from '../send-queue/file-queue.js';
+import type { SendQueue } from '../send-queue/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
 import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
-import { registerMessageRoute } from './message-route.js';
+import { DEFAULT_SEND_POLICY, registerMessageRoute } from './message-route.js';
 import type { BridgeOptions } from './options.js';
+import { buildSendWorker } from './send-worker.js';
 import { registerWebhookRoutes } from './webhook-route.js';
 
 /** What the bridge exposes besides its routes. */
@@ -21,6 +24,8 @@ export interface BridgeRuntime {
   /** The outbox; available once the instance is ready (after `ready()`, `listen()` or a first `inject()`). */
   readonly outbox: Outbox;
   readonly exchanges: ExchangeFeed;
+  /** The send queue; undefined when it is off (or before the instance is ready). */
+  readonly sendQueue: SendQueue | undefined;
 }
 
 export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
@@ -101,12 +106,18 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   };
   let outbox = options.outbox;
   let ownOutbox = false;
+  const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
+  let sendQueue: SendQueue | undefined;
+  let ownQueue = false;
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {
       if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
       return outbox;
     },
     exchanges,
+    get sendQueue() {
+      return sendQueue;
+    },
   };
   app.decorate('bridge', { getter: () => runtime });
 
@@ -131,9 +142,35 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
         recording,
       }),
     );
+    if (queueSettings) {
+      const adapter = await getAdapter().catch(() => undefined);
+      sendQueue = queueSettings.queue;
+      if (!sendQueue) {
+        sendQueue = await openFileSendQueue({
+          ...queueSettings,
+          dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'sends'),
+          now,
+          sendRate: adapter?.capabilities.sendRate,
+          log: (message, data) => app.log.error(data ?? {}, message),
+        });
+        ownQueue = true;
+      }
+      const { worker, hooks } = buildSendWorker({
+        ...deps,
+        getAdapter,
+        outbox: () => runtime.outbox,
+        attemptTimeoutMs: queueSettings.attemptTimeoutMs ?? 10_000,
+      });
+      sendQueue.start(worker, hooks);
+    }
   });
   app.addHook('onClose', async () => {
     shutdown.abort(new Error('the bridge is shutting down'));
+    // The queue first: its last outcomes are reported through the outbox.
+    if (sendQueue) {
+      if (ownQueue) await sendQueue.close();
+      else await sendQueue.stop();
+    }
     if (!outbox) return;
     if (ownOutbox) await outbox.close();
     else await outbox.stop();
@@ -150,6 +187,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       status: ready ? 'ok' : 'unavailable',
       adapter,
       outbox: stats ?? null,
+      sendQueue: sendQueue?.stats() ?? null,
       lastDeliveryError: stats?.lastError ?? null,
     });
   });
@@ -157,11 +195,14 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     ...deps,
     token: options.channel.token,
     getAdapter,
-    sendTimeoutMs: options.sendTimeoutMs ?? 8000,
+    sendTimeoutMs: options.sendTimeoutMs ?? 5000,
+    sendQueue: () => sendQueue,
+    sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },
   });
   registerWebhookRoutes(app, {
     ...deps,
     getAdapter,
+    sendQueue: () => sendQueue,
     outbox: () => runtime.outbox,
     shutdown: shutdown.signal,
   });

@@ -12,6 +12,7 @@ import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
+import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
 import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
@@ -21,6 +22,35 @@ export interface WebhookRouteDeps extends ContextDeps {
   outbox: () => Outbox;
   /** Aborted when the bridge shuts down: handed to webhook handlers as `ctx.signal`. */
   shutdown: AbortSignal;
+  /** Maps provider ids of queued sends back to the mId respond.io was given. */
+  sendQueue?: () => SendQueue | undefined;
+}
+
+/**
+ * A status for a message the send queue sent carries the provider's id; respond.io knows it
+ * by the bridge mId it was answered with. The provider may call back before its own answer
+ * to the send reached us: when the id is unknown and tries are in flight, wait for them
+ * (briefly) before deciding.
+ */
+async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
+  if (!queue || (queue.stats().sent + queue.stats().mapped === 0 && queue.stats().inFlight === 0)) return [...events];
+  let waited = false;
+  const out: BridgeEvent[] = [];
+  for (const item of events) {
+    const event = item?.event;
+    if (event?.type !== 'message_status' || typeof event.mId !== 'string') {
+      out.push(item);
+      continue;
+    }
+    let mapped = queue.bridgeMIdOf(event.mId);
+    if (mapped === undefined && !waited && queue.stats().inFlight > 0) {
+      waited = true;
+      await queue.settled(2000);
+      mapped = queue.bridgeMIdOf(event.mId);
+    }
+    out.push(mapped === undefined ? item : { ...item, event: { ...event, mId: mapped } });
+  }
+  return out;
 }
 
 const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -88,7 +118,7 @@ async function runHandler(
     return { status: 401, body: { error: { message: 'signature check failed' } } };
   }
   const result = await hook.handle(request, ctx);
-  const events = Array.isArray(result?.events) ? result.events : [];
+  const events = await toBridgeMIds(Array.isArray(result?.events) ? result.events : [], deps.sendQueue?.());
   Object.assign(tags, tagsOf(events));
   if (events.length > 0) await enqueueAll(deps.outbox(), events, deps);
   return result?.reply;
