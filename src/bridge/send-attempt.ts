@@ -18,11 +18,25 @@ export type AttemptOutcome =
   /** May pass later: network error, timeout, provider 408/425/429/5xx, `RetryableError`. */
   | { ok: false; retry: true; error: string; retryAfterMs?: number; timedOut?: boolean };
 
+function isNamed<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): error is T {
+  return error instanceof type || (error instanceof Error && error.name === type.name);
+}
+
 /** Why a thrown error is (or is not) worth another try, given what `ctx.fetch` last saw. */
 export function classifySendError(error: unknown, probe: FetchProbe, now: number, adapterName: string): AttemptOutcome {
-  if (error instanceof AdapterError) return { ok: false, retry: false, status: error.status, error: error.message };
-  if (error instanceof RetryableError) {
-    return { ok: false, retry: true, error: error.message, retryAfterMs: error.retryAfterMs };
+  // By name too: an adapter loaded through its own copy of custom-channel has its own classes.
+  if (isNamed<AdapterError>(error, AdapterError)) {
+    const status = Number(error.status);
+    return { ok: false, retry: false, status: status >= 400 && status < 500 ? status : 400, error: error.message };
+  }
+  if (isNamed<RetryableError>(error, RetryableError)) {
+    const after = Number(error.retryAfterMs);
+    return {
+      ok: false,
+      retry: true,
+      error: error.message,
+      ...(Number.isFinite(after) && after >= 0 ? { retryAfterMs: after } : {}),
+    };
   }
   const message = messageOf(error) || `the ${adapterName} adapter failed to send the message`;
   if (probe.networkError !== undefined || isNetworkError(error)) {
@@ -97,7 +111,7 @@ export async function attemptSend(
     } catch (error) {
       if (timedOut) return { ok: false, retry: true, error: timeoutText, timedOut: true };
       const outcome = classifySendError(error, probe, deps.now(), adapter.name);
-      if (!outcome.ok && !outcome.retry && !(error instanceof AdapterError)) {
+      if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
         log.error({ err: error }, 'adapter send failed');
       }
       return outcome;

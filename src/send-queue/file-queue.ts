@@ -22,6 +22,8 @@ import type {
   SendWorker,
 } from './types.js';
 
+const seconds = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+
 export interface FileSendQueueOptions {
   dir: string;
   /** List only (`outbox list --sends` while the bridge runs): no lock, no writes. */
@@ -262,7 +264,7 @@ export class FileSendQueue implements SendQueue {
           contact,
           this.#giveUp(
             head,
-            `not sent within ${Math.round(this.#o.maxAgeMs / 1000)} s (${head.attempts} tries); last error: ${head.lastError ?? 'none'}`,
+            `not sent within ${seconds(this.#o.maxAgeMs)} (${head.attempts} tries); last error: ${head.lastError ?? 'none'}`,
           ),
         );
         continue;
