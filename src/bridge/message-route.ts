@@ -111,7 +111,8 @@ async function sendWithinBudget(
     if (!queue) return fail(last.timedOut ? 408 : 400, `the provider did not take the message: ${why}`);
     log.warn({ attempts, error: last.error }, 'provider unavailable: message queued');
     const nextAt = deps.now() + Math.max(0, delay - Math.max(0, deadline - performance.now()));
-    return await enqueue(queue, deps, tags, { id, seq, input, receivedAt, attempts, lastError: last.error, nextAt });
+    const send = { id, seq, input, receivedAt, attempts, lastError: last.error, nextAt };
+    return await enqueue(queue, deps, tags, last.timedOut ? { ...send, uncertain: true } : send);
   } finally {
     release?.();
   }

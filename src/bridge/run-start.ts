@@ -8,8 +8,9 @@ import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
-import { loadAdapter, loadProject } from '../project.js';
+import { loadAdapter, loadProject, type SendSettings } from '../project.js';
 import { maskSecret } from '../secrets.js';
+import type { StartBridgeOptions } from './options.js';
 import { startBridge } from './start.js';
 
 export interface StartFlags {
@@ -17,6 +18,8 @@ export interface StartFlags {
   host?: string;
   rateLimit?: string;
   logLevel?: string;
+  /** commander's `--no-send-queue`: false turns the send queue off. */
+  sendQueue?: boolean;
 }
 
 const FlagsSchema = z.object({
@@ -25,7 +28,7 @@ const FlagsSchema = z.object({
   rateLimit: z.coerce.number().positive().max(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
 });
-export type StartOptions = z.infer<typeof FlagsSchema>;
+export type StartOptions = z.infer<typeof FlagsSchema> & { sendQueue?: boolean };
 
 /** Flags (with PORT/HOST from the environment as fallbacks) -> checked options. */
 export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = process.env): StartOptions {
@@ -40,7 +43,7 @@ export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = proc
     const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
   }
-  return parsed.data;
+  return flags.sendQueue === false ? { ...parsed.data, sendQueue: false } : parsed.data;
 }
 
 export interface RunStartInput extends StartOptions {
@@ -55,6 +58,23 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+}
+
+/** `customChannel.send` and `--no-send-queue` -> the bridge's sending-leg options. */
+export function sendOptionsOf(
+  settings: SendSettings | undefined,
+  queueFlag: boolean | undefined,
+): Pick<StartBridgeOptions, 'sendTimeoutMs' | 'sendQueue'> {
+  const budget = settings?.budgetMs === undefined ? {} : { sendTimeoutMs: settings.budgetMs };
+  if (queueFlag === false || settings?.queue === false) return { ...budget, sendQueue: false };
+  return {
+    ...budget,
+    sendQueue: {
+      ...(settings?.maxAgeMs === undefined ? {} : { maxAgeMs: settings.maxAgeMs }),
+      ...(settings?.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+      ...(settings?.retryMaxMs === undefined ? {} : { backoff: { maxMs: settings.retryMaxMs } }),
+    },
+  };
 }
 
 /** Runs the bridge until stopped; resolves with the exit code (0 after SIGTERM, 130 after SIGINT). */
@@ -84,6 +104,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       port: input.port,
       rateLimitPerSecond: input.rateLimit,
       logger: { level: input.logLevel },
+      ...sendOptionsOf(project.send, input.sendQueue),
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

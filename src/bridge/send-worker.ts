@@ -65,7 +65,13 @@ export function buildSendWorker(deps: SendWorkerDeps): { worker: SendWorker; hoo
     const outcome = await attemptSend(adapter, send.input, deps, deps.log, tagsOf(send), deps.attemptTimeoutMs, signal);
     if (outcome.ok) return { ok: true, providerMId: outcome.mId };
     if (!outcome.retry) return { ok: false, retry: false, error: outcome.error };
-    return { ok: false, retry: true, error: outcome.error, retryAfterMs: outcome.retryAfterMs };
+    return {
+      ok: false,
+      retry: true,
+      error: outcome.error,
+      retryAfterMs: outcome.retryAfterMs,
+      ...(outcome.timedOut ? { uncertain: true } : {}),
+    };
   };
   const status = (send: QueuedSend, value: 'sent' | 'failed', message?: string) =>
     deps.outbox().enqueue([

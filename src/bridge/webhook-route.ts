@@ -28,12 +28,12 @@ export interface WebhookRouteDeps extends ContextDeps {
 
 /**
  * A status for a message the send queue sent carries the provider's id; respond.io knows it
- * by the bridge mId it was answered with. The provider may call back before its own answer
- * to the send reached us: when the id is unknown and tries are in flight, wait for them
- * (briefly) before deciding.
+ * by the bridge mId it was answered with. The provider may call back before its answer to
+ * the send reached us, or for a try that timed out on our side: when the id is unknown while
+ * tries are in flight or uncertain, wait (up to 3 s) for them before deciding.
  */
 async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
-  if (!queue || (queue.stats().sent + queue.stats().mapped === 0 && queue.stats().inFlight === 0)) return [...events];
+  if (!queue) return events as BridgeEvent[];
   let waited = false;
   const out: BridgeEvent[] = [];
   for (const item of events) {
@@ -43,9 +43,9 @@ async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | u
       continue;
     }
     let mapped = queue.bridgeMIdOf(event.mId);
-    if (mapped === undefined && !waited && queue.stats().inFlight > 0) {
+    if (mapped === undefined && !waited && queue.unsettled()) {
       waited = true;
-      await queue.settled(2000);
+      await queue.settled(3000);
       mapped = queue.bridgeMIdOf(event.mId);
     }
     out.push(mapped === undefined ? item : { ...item, event: { ...event, mId: mapped } });

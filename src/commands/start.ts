@@ -9,6 +9,10 @@ export function registerStart(program: Command): void {
     .option('--host <host>', 'interface to bind (default: $HOST or 0.0.0.0)')
     .option('--rate-limit <n>', 'webhook posts to respond.io per second (respond.io allows 20)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: $LOG_LEVEL or info)')
+    .option(
+      '--no-send-queue',
+      'answer respond.io with the error when the provider does not take a message within the budget, instead of queueing it',
+    )
     .addHelpText(
       'after',
       `
@@ -16,7 +20,9 @@ Reads the adapter named by package.json "customChannel.adapter" (TypeScript is f
 settings from .env and the environment, and the channel from RESPONDIO_CHANNEL_ID,
 RESPONDIO_CHANNEL_TOKEN and RESPONDIO_WEBHOOK_URL (or \`custom-channel config\`). Events for
 respond.io are journaled in .custom-channel/outbox before the provider is answered; see
-\`custom-channel outbox\`. SIGTERM stops gracefully (exit 0), Ctrl-C too (exit 130).
+\`custom-channel outbox\`. A message the provider does not take within /message's answer budget
+(5 s) is queued in .custom-channel/sends and retried (package.json "customChannel.send" sets
+queue, budgetMs, maxAgeMs, maxAttempts, retryMaxMs). SIGTERM stops gracefully (exit 0), Ctrl-C too (exit 130).
 
 Examples:
   $ custom-channel start

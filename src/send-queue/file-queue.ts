@@ -92,6 +92,9 @@ export class FileSendQueue implements SendQueue {
   #sleeping = new Set<string>();
   #inFlight = new Map<string, AbortController>();
   #tasks = new Set<Promise<void>>();
+  /** Ids of pending sends whose last try got no answer. */
+  #uncertain = new Set<string>();
+  #reports = new Set<Promise<unknown>>();
   #limiter?: RateLimiter;
   #worker?: SendWorker;
   #hooks: SendQueueHooks = {};
@@ -128,7 +131,11 @@ export class FileSendQueue implements SendQueue {
     this.#dead = state.dead;
     this.#map = state.map;
     this.#seq = Math.max(state.maxSeq, this.#o.now() * 1000);
-    for (const send of [...this.#pending.values()].sort((a, b) => a.seq - b.seq)) this.#insert(send);
+    for (const send of [...this.#pending.values()].sort((a, b) => a.seq - b.seq)) {
+      // A try may have been in flight when the last process died: the provider may hold it.
+      if (send.attempts > 0) this.#setUncertain(send, true);
+      this.#insert(send);
+    }
   }
 
   nextSeq(): number {
@@ -140,6 +147,17 @@ export class FileSendQueue implements SendQueue {
     if (this.#closed) throw new Error('send queue is closed');
     if (!this.#journal) throw new Error('send queue was opened read-only');
     return this.#journal;
+  }
+
+  #setUncertain(send: QueuedSend, uncertain: boolean): void {
+    if (uncertain) {
+      send.uncertain = true;
+      send.nextAt = Math.min(send.nextAt, this.#o.now());
+      this.#uncertain.add(send.id);
+    } else {
+      send.uncertain = undefined;
+      this.#uncertain.delete(send.id);
+    }
   }
 
   #insert(send: QueuedSend): void {
@@ -161,6 +179,7 @@ export class FileSendQueue implements SendQueue {
     try {
       await journal.append(line(addRecord(send)), 1);
       this.#pending.set(send.id, send);
+      if (send.uncertain) this.#setUncertain(send, true);
       this.#insert(send);
     } finally {
       const left = (this.#staging.get(contact) ?? 1) - 1;
@@ -198,14 +217,13 @@ export class FileSendQueue implements SendQueue {
     return this.#map.get(providerMId);
   }
 
+  unsettled(): boolean {
+    return this.#inFlight.size > 0 || this.#uncertain.size > 0;
+  }
+
   async settled(ms: number): Promise<void> {
-    if (this.#tasks.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#tasks]),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-    ]);
-    clearTimeout(timer);
+    const until = performance.now() + ms;
+    while (this.unsettled() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   start(worker: SendWorker, hooks: SendQueueHooks = {}): void {
@@ -323,6 +341,7 @@ export class FileSendQueue implements SendQueue {
   async #settle(send: QueuedSend, result: SendResultOf): Promise<void> {
     const journal = this.#journal as SendJournal;
     const now = this.#o.now();
+    this.#setUncertain(send, !result.ok && result.retry && result.uncertain === true);
     if (result.ok) {
       this.#remove(send);
       this.#map.set(result.providerMId, send.id);
@@ -337,7 +356,12 @@ export class FileSendQueue implements SendQueue {
         if (head) head.nextAt = Math.min(head.nextAt, now);
         this.#consider(contact);
       }
-      await this.#hooks.onSent?.(send, result.providerMId);
+      // Reported off the contact's path: its next send may go as soon as the provider took this one.
+      const report = Promise.resolve()
+        .then(() => this.#hooks.onSent?.(send, result.providerMId))
+        .catch((error) => this.#log('could not report a queued send as sent', { error: messageOf(error) }));
+      this.#reports.add(report);
+      void report.finally(() => this.#reports.delete(report));
       this.compact();
       return;
     }
@@ -377,6 +401,7 @@ export class FileSendQueue implements SendQueue {
 
   #remove(send: QueuedSend): void {
     this.#pending.delete(send.id);
+    this.#uncertain.delete(send.id);
     const line = this.#lines.get(send.contactId);
     const at = line?.indexOf(send) ?? -1;
     if (line && at >= 0) line.splice(at, 1);
@@ -411,6 +436,7 @@ export class FileSendQueue implements SendQueue {
     }, this.#o.stopGraceMs);
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
     clearTimeout(grace);
+    await Promise.allSettled([...this.#reports]);
   }
 
   stats(): SendQueueStats {

@@ -26,13 +26,19 @@ export interface QueuedSend {
   /** Dead letters: why the queue gave up. */
   reason?: string;
   deadAt?: number;
+  /**
+   * The last try got no answer (timed out, cut off, or the bridge restarted mid-try): the
+   * provider may have taken it under an id we do not know yet. Tried again at once; its key
+   * makes that safe.
+   */
+  uncertain?: boolean;
 }
 
 /** What one background try came to (see `AttemptOutcome`). */
 export type SendResultOf =
   | { ok: true; providerMId: string }
   | { ok: false; retry: false; error: string }
-  | { ok: false; retry: true; error: string; retryAfterMs?: number };
+  | { ok: false; retry: true; error: string; retryAfterMs?: number; uncertain?: boolean };
 
 /** Tries one queued send; must resolve, not reject. `signal` aborts on shutdown. */
 export type SendWorker = (send: QueuedSend, signal: AbortSignal) => Promise<SendResultOf>;
@@ -64,6 +70,8 @@ export interface EnqueueSend {
   attempts: number;
   lastError?: string;
   nextAt: number;
+  /** The last try got no answer (see `QueuedSend.uncertain`). */
+  uncertain?: boolean;
 }
 
 export interface SendQueue {
@@ -77,8 +85,13 @@ export interface SendQueue {
   hold(contactId: string): () => void;
   /** The bridge mId a provider id was mapped to, once a queued send went out. */
   bridgeMIdOf(providerMId: string): string | undefined;
-  /** Resolves when no try is in flight (or after `ms`): a status may race the provider's answer. */
+  /**
+   * Resolves when no try is in flight and no send is uncertain (or after `ms`): a status
+   * callback may race the provider's answer that tells us its id.
+   */
   settled(ms: number): Promise<void>;
+  /** True while a try is in flight or a send is uncertain: an unknown provider id may still be one of ours. */
+  unsettled(): boolean;
   start(worker: SendWorker, hooks?: SendQueueHooks): void;
   stop(): Promise<void>;
   stats(): SendQueueStats;
