@@ -65,7 +65,7 @@ export interface MockCoreOptions extends PlanOptions {
   now?: () => number;
   /** Extra attempts for a callback the bridge did not take (network error or 5xx). Default 2. */
   retries?: number;
-  /** How long the `provider-outage` scenario keeps the provider down (default 7 s). */
+  /** How long the `provider-outage` scenario keeps the provider down (default 6.5 s). */
   outageMs?: number;
   onActivity?(activity: MockActivity): void;
 }

@@ -48,7 +48,7 @@ const sequences: Record<Scenario, ProviderStatus[]> = {
 };
 
 /** How long the `provider-outage` scenario keeps the provider down (default). */
-export const OUTAGE_MS = 7000;
+export const OUTAGE_MS = 6500;
 
 /** True for a known scenario name. */
 export function isScenario(value: unknown): value is Scenario {

@@ -40,7 +40,7 @@ export interface MockProviderOptions {
   now?: () => number;
   /** Extra attempts for a callback that got a network error or a 5xx (default 2). */
   retries?: number;
-  /** How long the `provider-outage` scenario keeps the provider down (default 7 s). */
+  /** How long the `provider-outage` scenario keeps the provider down (default 6.5 s). */
   outageMs?: number;
   /** Every accepted send and every callback made, as it happens (for a console). */
   onActivity?(activity: MockActivity): void;

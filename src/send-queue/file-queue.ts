@@ -94,6 +94,7 @@ export class FileSendQueue implements SendQueue {
   #tasks = new Set<Promise<void>>();
   /** Ids of pending sends whose last try got no answer. */
   #uncertain = new Set<string>();
+  #tries = new Map<string, number>();
   #reports = new Set<Promise<unknown>>();
   #limiter?: RateLimiter;
   #worker?: SendWorker;
@@ -374,10 +375,13 @@ export class FileSendQueue implements SendQueue {
       this.#hooks.onAttempt?.(send, result);
       return this.#giveUp(send, `not sent after ${send.attempts} tries; last error: ${result.error}`);
     }
-    const delay = retryDelay(send.attempts, result.retryAfterMs, {
-      ...this.#o.backoff,
-      maxRetryAfterMs: this.#o.maxRetryAfterMs,
-    });
+    // Backoff counts this process's tries of the send, not those made inside `/message`; a try
+    // that got no answer goes again soon (its idempotency key makes that safe).
+    const tries = (this.#tries.get(send.id) ?? 0) + 1;
+    this.#tries.set(send.id, tries);
+    const delay = result.uncertain
+      ? Math.min(this.#o.backoff.baseMs, 1000)
+      : retryDelay(tries, result.retryAfterMs, { ...this.#o.backoff, maxRetryAfterMs: this.#o.maxRetryAfterMs });
     send.nextAt = now + delay;
     this.#hooks.onAttempt?.(send, result, send.nextAt);
     journal.writeNow(line({ op: 'try', id: send.id, attempts: send.attempts, err: result.error, next: send.nextAt }));
@@ -402,6 +406,7 @@ export class FileSendQueue implements SendQueue {
   #remove(send: QueuedSend): void {
     this.#pending.delete(send.id);
     this.#uncertain.delete(send.id);
+    this.#tries.delete(send.id);
     const line = this.#lines.get(send.contactId);
     const at = line?.indexOf(send) ?? -1;
     if (line && at >= 0) line.splice(at, 1);
