@@ -22,6 +22,21 @@ function isNamed<T extends Error>(error: unknown, type: abstract new (...args: n
   return error instanceof type || (error instanceof Error && error.name === type.name);
 }
 
+/** The most telling part of a network error: its code (ECONNREFUSED) or its innermost message. */
+function networkDetail(error: unknown): string {
+  let message = messageOf(error);
+  for (
+    let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.code === 'string') return e.code;
+    if (typeof e.message === 'string' && e.message) message = e.message;
+    e = e.cause as typeof e;
+  }
+  return message;
+}
+
 /** Why a thrown error is (or is not) worth another try, given what `ctx.fetch` last saw. */
 export function classifySendError(error: unknown, probe: FetchProbe, now: number, adapterName: string): AttemptOutcome {
   // By name too: an adapter loaded through its own copy of custom-channel has its own classes.
@@ -40,9 +55,7 @@ export function classifySendError(error: unknown, probe: FetchProbe, now: number
   }
   const message = messageOf(error) || `the ${adapterName} adapter failed to send the message`;
   if (probe.networkError !== undefined || isNetworkError(error)) {
-    const cause = probe.networkError ?? error;
-    const detail = (cause as { cause?: { code?: string } })?.cause?.code;
-    return { ok: false, retry: true, error: `provider unreachable: ${detail ?? messageOf(cause)}` };
+    return { ok: false, retry: true, error: `provider unreachable: ${networkDetail(probe.networkError ?? error)}` };
   }
   if (probe.status !== undefined && isRetryableStatus(probe.status)) {
     return {

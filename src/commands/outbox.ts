@@ -3,10 +3,12 @@ import { contextOf } from '../cli.js';
 import { usageError } from '../errors.js';
 import type { OutboxAction } from '../outbox/run-outbox.js';
 import type { OutboxEntry } from '../outbox/types.js';
+import type { QueuedSend } from '../send-queue/types.js';
 
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
+  sends?: boolean;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -25,6 +27,7 @@ export function registerOutbox(program: Command): void {
     .argument('[id]', 'retry: the dead letter to retry (all when omitted)')
     .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
     .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
+    .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
     .addHelpText(
       'after',
       `
@@ -35,6 +38,7 @@ next \`custom-channel start\` (or dev).
 Examples:
   $ custom-channel outbox
   $ custom-channel outbox list --dead --json
+  $ custom-channel outbox list --sends        # queued sends and failed ones
   $ custom-channel outbox retry              # every dead letter
   $ custom-channel outbox retry mb1x2y-3f
   $ custom-channel outbox purge --dead`,
@@ -43,9 +47,18 @@ Examples:
       const { reporter } = contextOf(command);
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
+      if (flags.sends && action !== 'list') throw usageError('--sends works with list only', 'drop --sends');
+      const { listSends, describeSend } = await import('../send-queue/list.js');
+      if (flags.sends) {
+        const sends = await listSends(process.cwd());
+        reporter.emit({ action: 'list', sends });
+        printSends(reporter, sends, describeSend, flags.dead);
+        return;
+      }
       const { runOutbox } = await import('../outbox/run-outbox.js');
       const report = await runOutbox({ cwd: process.cwd(), action, id, dead: flags.dead, pending: flags.pending });
-      reporter.emit(report);
+      const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
+      reporter.emit(sends ? { ...report, sends } : report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);
         return;
@@ -60,5 +73,20 @@ Examples:
       }
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+      if (sends && sends.pending.length + sends.dead.length > 0) printSends(reporter, sends, describeSend, flags.dead);
     });
+}
+
+function printSends(
+  reporter: { info(line: string): void },
+  sends: { pending: readonly QueuedSend[]; dead: readonly QueuedSend[] },
+  describeSend: (send: QueuedSend) => string,
+  deadOnly?: boolean,
+): void {
+  if (!deadOnly) {
+    reporter.info(`queued sends (waiting for the provider): ${sends.pending.length}`);
+    for (const send of sends.pending) reporter.info(`  ${describeSend(send)}`);
+  }
+  reporter.info(`failed sends (reported failed to respond.io): ${sends.dead.length}`);
+  for (const send of sends.dead) reporter.info(`  ${describeSend(send)}`);
 }
