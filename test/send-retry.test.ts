@@ -8,7 +8,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Adapter, AdapterError, defineAdapter, RetryableError, type SendInput } from '../src/bridge/adapter.js';
 import { type BridgeApp, buildBridge } from '../src/bridge/index.js';
 import type { BridgeOptions } from '../src/bridge/options.js';
