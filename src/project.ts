@@ -16,10 +16,26 @@ import { CliError, messageOf } from './errors.js';
 /** Folder of local state inside a project: emulator credentials, outbox, history. */
 export const STATE_DIR = '.custom-channel';
 
+/** `customChannel.send` in package.json: the sending leg's retries and send queue. */
+const SendSettingsSchema = z.strictObject({
+  /** false: no send queue; a message the provider does not take within the budget is answered with the error. */
+  queue: z.boolean().optional(),
+  /** `/message`'s answer budget in ms (default 5000). */
+  budgetMs: z.number().int().min(100).max(60_000).optional(),
+  /** Give a queued send up after this long (default 3,600,000 = 1 hour). */
+  maxAgeMs: z.number().int().min(1000).optional(),
+  /** ...or after this many tries (default 100). */
+  maxAttempts: z.number().int().min(1).optional(),
+  /** Longest backoff between tries of a queued send in ms (default 15000). */
+  retryMaxMs: z.number().int().min(100).optional(),
+});
+export type SendSettings = z.infer<typeof SendSettingsSchema>;
+
 const ManifestSchema = z.object({
   adapter: z.string().min(1).default('src/adapter.ts'),
   template: z.string().optional(),
   idType: IdTypeSchema.default('phone'),
+  send: SendSettingsSchema.optional(),
 });
 
 export interface Project {
@@ -29,6 +45,8 @@ export interface Project {
   adapterPath: string;
   template?: string;
   idType: z.infer<typeof IdTypeSchema>;
+  /** `customChannel.send`: retries and the send queue. */
+  send?: SendSettings;
   /** `<root>/.custom-channel`, or `CUSTOM_CHANNEL_STATE_DIR` when set (resolved from `cwd`). */
   stateDir: string;
   /** The project's `.env`, overlaid by the process environment. */
@@ -80,7 +98,7 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CliError(`package.json customChannel.${issue.path.join('.')}: ${issue.message}`, {
-      hint: 'expected { "adapter": "src/adapter.ts", "idType": "phone" | "custom" }',
+      hint: 'expected { "adapter": "src/adapter.ts", "idType": "phone" | "custom", "send"?: { "queue", "budgetMs", "maxAgeMs", "maxAttempts", "retryMaxMs" } }',
     });
   }
   const adapterPath = resolve(root, parsed.data.adapter);
@@ -98,6 +116,7 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
     adapterPath,
     template: parsed.data.template,
     idType: parsed.data.idType,
+    ...(parsed.data.send ? { send: parsed.data.send } : {}),
     stateDir: env.CUSTOM_CHANNEL_STATE_DIR ? resolve(cwd, env.CUSTOM_CHANNEL_STATE_DIR) : join(root, STATE_DIR),
     env: { ...readEnvFile(join(root, '.env')), ...env },
   };

@@ -23,7 +23,15 @@ describe('package exports', () => {
 
   it('custom-channel/adapter and /contract do not load Fastify; the root does', () => {
     const adapter = probe('custom-channel/adapter');
-    expect(adapter.keys).toEqual(expect.arrayContaining(['defineAdapter', 'AdapterError']));
+    expect(adapter.keys).toEqual(
+      expect.arrayContaining([
+        'defineAdapter',
+        'AdapterError',
+        'RetryableError',
+        'throwForProviderStatus',
+        'safeEqual',
+      ]),
+    );
     expect(adapter.fastify).toBe(false);
     const contract = probe('custom-channel/contract');
     expect(contract.keys).toEqual(expect.arrayContaining(['validatePayload', 'WebhookBodySchema']));

@@ -15,6 +15,11 @@ export interface AdapterCapabilities {
   attachmentTypes?: readonly AttachmentType[];
   /** Statuses the provider reports back (e.g. Telegram: only `sent`). */
   statuses: readonly StatusValue[];
+  /**
+   * Sends per second the provider takes (e.g. Telegram: 30): the bridge's send queue never
+   * goes faster when it retries a backlog. Default: no limit.
+   */
+  sendRate?: number;
 }
 
 /** The subset of a pino logger an adapter may use. */
@@ -45,6 +50,11 @@ export interface SendInput {
   channelId: string;
   contactId: string;
   message: Message;
+  /**
+   * Stable for this message across every retry and restart of the bridge: pass it to the
+   * provider's idempotency header or field so a retried send is not delivered twice.
+   */
+  idempotencyKey?: string;
 }
 
 export interface SendResult {
@@ -151,6 +161,26 @@ export class AdapterError extends Error {
 }
 
 /**
+ * Thrown by `send` when the provider may take the message later (it is down, overloaded, rate
+ * limiting): the bridge retries with backoff, after `retryAfterMs` when given, first within
+ * `/message`'s answer budget and then from its durable send queue.
+ * @example throw new RetryableError('Telegram: 429 Too Many Requests', { retryAfterMs: body.parameters.retry_after * 1000 })
+ */
+export class RetryableError extends Error {
+  readonly retryAfterMs?: number;
+  /** The provider's HTTP status, when it answered (0 or absent: no answer). */
+  readonly status?: number;
+  constructor(message: string, options: { retryAfterMs?: number; status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RetryableError';
+    if (options.retryAfterMs !== undefined && Number.isFinite(options.retryAfterMs)) {
+      this.retryAfterMs = Math.max(0, options.retryAfterMs);
+    }
+    if (options.status !== undefined) this.status = options.status;
+  }
+}
+
+/**
  * Declares an adapter, checking its shape at load time so mistakes surface before traffic.
  * @example export default defineAdapter({ name: 'acme', capabilities: {...}, send, webhooks: [...] })
  */
@@ -160,6 +190,9 @@ export function defineAdapter<T extends Adapter>(adapter: T): T {
   if (!Array.isArray(adapter?.capabilities?.messageTypes)) problems.push('capabilities.messageTypes: must be an array');
   if (!Array.isArray(adapter?.capabilities?.statuses)) problems.push('capabilities.statuses: must be an array');
   if (typeof adapter?.send !== 'function') problems.push('send: must be a function');
+  const rate = adapter?.capabilities?.sendRate;
+  if (rate !== undefined && !(typeof rate === 'number' && rate > 0 && Number.isFinite(rate)))
+    problems.push('capabilities.sendRate: must be a positive number of sends per second');
   if (!Array.isArray(adapter?.webhooks)) problems.push('webhooks: must be an array (may be empty)');
   for (const [i, hook] of (Array.isArray(adapter?.webhooks) ? adapter.webhooks : []).entries()) {
     if (typeof hook?.path !== 'string' || !hook.path.startsWith('/'))

@@ -134,18 +134,60 @@ export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): type
   };
 }
 
-/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal`. */
+/**
+ * What the last `ctx.fetch` of one adapter call came to: the bridge reads it when `send`
+ * throws a plain Error, to tell a provider 429/5xx or network failure (retry) from a bug.
+ */
+export interface FetchProbe {
+  status?: number;
+  retryAfter?: string | null;
+  networkError?: unknown;
+}
+
+/**
+ * `ctx.fetch`: records the call, carries `ctx.signal` unless the adapter passes its own, and
+ * notes the outcome in `probe`.
+ */
+function buildAdapterFetch(
+  deps: ContextDeps,
+  tags: ExchangeTags,
+  signal: AbortSignal | (() => AbortSignal),
+  probe: FetchProbe | undefined,
+): typeof fetch {
+  const recorded = buildRecordingFetch(deps, tags);
+  return async (input, init) => {
+    const withSignal =
+      init?.signal === undefined && !(input instanceof Request)
+        ? { ...init, signal: typeof signal === 'function' ? signal() : signal }
+        : init;
+    if (!probe) return recorded(input, withSignal);
+    try {
+      const response = await recorded(input, withSignal);
+      probe.status = response.status;
+      probe.retryAfter = response.headers.get('retry-after');
+      probe.networkError = undefined;
+      return response;
+    } catch (error) {
+      probe.status = undefined;
+      probe.networkError = error;
+      throw error;
+    }
+  };
+}
+
+/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal` or calls `ctx.fetch`. */
 export function buildContext(
   deps: ContextDeps,
   log: FastifyBaseLogger,
   signal: AbortSignal | (() => AbortSignal),
   tags: ExchangeTags,
+  probe?: FetchProbe,
 ): AdapterContext {
   const base = {
     channel: { channelId: deps.channel.channelId, idType: deps.channel.idType },
     env: deps.env,
     log: buildAdapterLogger(log),
-    fetch: buildRecordingFetch(deps, tags),
+    fetch: buildAdapterFetch(deps, tags, signal, probe),
     now: deps.now,
     ...(deps.adapterStateDir ? { stateDir: deps.adapterStateDir } : {}),
   };

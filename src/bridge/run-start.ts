@@ -10,8 +10,9 @@ import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
-import { loadAdapter, loadProject } from '../project.js';
+import { loadAdapter, loadProject, type SendSettings } from '../project.js';
 import { maskSecret } from '../secrets.js';
+import type { StartBridgeOptions } from './options.js';
 import { startBridge } from './start.js';
 
 export interface StartFlags {
@@ -25,6 +26,8 @@ export interface StartFlags {
   shutdownTimeout?: string;
   readyFailingAfter?: string;
   readyMaxPending?: string;
+  /** commander's `--no-send-queue`: false turns the send queue off. */
+  sendQueue?: boolean;
 }
 
 const FlagsSchema = z.object({
@@ -41,7 +44,7 @@ const FlagsSchema = z.object({
     .max(7 * 24 * 3600),
   readyMaxPending: z.coerce.number().int().min(1),
 });
-export type StartOptions = z.infer<typeof FlagsSchema>;
+export type StartOptions = z.infer<typeof FlagsSchema> & { sendQueue?: boolean };
 
 /**
  * Flags -> checked options. commander reads the environment twins (PORT, HOST, LOG_LEVEL,
@@ -64,7 +67,7 @@ export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = proc
     const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
   }
-  return parsed.data;
+  return flags.sendQueue === false ? { ...parsed.data, sendQueue: false } : parsed.data;
 }
 
 export interface RunStartInput extends StartOptions {
@@ -79,6 +82,23 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+}
+
+/** `customChannel.send` and `--no-send-queue` -> the bridge's sending-leg options. */
+export function sendOptionsOf(
+  settings: SendSettings | undefined,
+  queueFlag: boolean | undefined,
+): Pick<StartBridgeOptions, 'sendTimeoutMs' | 'sendQueue'> {
+  const budget = settings?.budgetMs === undefined ? {} : { sendTimeoutMs: settings.budgetMs };
+  if (queueFlag === false || settings?.queue === false) return { ...budget, sendQueue: false };
+  return {
+    ...budget,
+    sendQueue: {
+      ...(settings?.maxAgeMs === undefined ? {} : { maxAgeMs: settings.maxAgeMs }),
+      ...(settings?.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+      ...(settings?.retryMaxMs === undefined ? {} : { backoff: { maxMs: settings.retryMaxMs } }),
+    },
+  };
 }
 
 /** Runs the bridge until stopped; resolves with the exit code (0 after SIGTERM, 130 after SIGINT). */
@@ -111,6 +131,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       logger: { level: input.logLevel },
       metrics: input.metrics,
       readiness: { failingAfterMs: input.readyFailingAfter * 1000, highWaterMark: input.readyMaxPending },
+      ...sendOptionsOf(project.send, input.sendQueue),
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

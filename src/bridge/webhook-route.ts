@@ -12,6 +12,7 @@ import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
+import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { serveStream, trackStreams } from './adapter-stream.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
@@ -23,6 +24,35 @@ export interface WebhookRouteDeps extends ContextDeps {
   outbox: () => Outbox;
   /** Aborted when the bridge shuts down: handed to webhook handlers as `ctx.signal`. */
   shutdown: AbortSignal;
+  /** Maps provider ids of queued sends back to the mId respond.io was given. */
+  sendQueue?: () => SendQueue | undefined;
+}
+
+/**
+ * A status for a message the send queue sent carries the provider's id; respond.io knows it
+ * by the bridge mId it was answered with. The provider may call back before its answer to
+ * the send reached us, or for a try that timed out on our side: when the id is unknown while
+ * tries are in flight or uncertain, wait (up to 3 s) for them before deciding.
+ */
+async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
+  if (!queue) return events as BridgeEvent[];
+  let waited = false;
+  const out: BridgeEvent[] = [];
+  for (const item of events) {
+    const event = item?.event;
+    if (event?.type !== 'message_status' || typeof event.mId !== 'string') {
+      out.push(item);
+      continue;
+    }
+    let mapped = queue.bridgeMIdOf(event.mId);
+    if (mapped === undefined && !waited && queue.unsettled()) {
+      waited = true;
+      await queue.settled(3000);
+      mapped = queue.bridgeMIdOf(event.mId);
+    }
+    out.push(mapped === undefined ? item : { ...item, event: { ...event, mId: mapped } });
+  }
+  return out;
 }
 
 const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -92,7 +122,7 @@ async function runHandler(
     return { status: 401, body: { error: { message: 'signature check failed' } } };
   }
   const result = await hook.handle(request, ctx);
-  const events = Array.isArray(result?.events) ? result.events : [];
+  const events = await toBridgeMIds(Array.isArray(result?.events) ? result.events : [], deps.sendQueue?.());
   Object.assign(tags, tagsOf(events));
   if (events.length > 0) await enqueueAll(deps.outbox(), events, deps);
   return result?.reply;

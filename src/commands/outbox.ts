@@ -3,12 +3,14 @@ import { contextOf } from '../cli.js';
 import { usageError } from '../errors.js';
 import type { OutboxAction } from '../outbox/run-outbox.js';
 import type { OutboxEntry } from '../outbox/types.js';
+import type { QueuedSend } from '../send-queue/types.js';
 
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
   stateDir?: string;
   yes?: boolean;
+  sends?: boolean;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -31,6 +33,7 @@ export function registerOutbox(program: Command): void {
       new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
     )
     .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
+    .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
     .addHelpText(
       'after',
       `
@@ -41,6 +44,7 @@ next \`custom-channel start\` (or dev).
 Examples:
   $ custom-channel outbox
   $ custom-channel outbox list --dead --json
+  $ custom-channel outbox list --sends        # queued sends and failed ones
   $ custom-channel outbox retry              # every dead letter
   $ custom-channel outbox retry mb1x2y-3f
   $ custom-channel outbox purge --dead --yes`,
@@ -49,6 +53,14 @@ Examples:
       const { reporter } = contextOf(command);
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
+      if (flags.sends && action !== 'list') throw usageError('--sends works with list only', 'drop --sends');
+      const { listSends, describeSend } = await import('../send-queue/list.js');
+      if (flags.sends) {
+        const sends = await listSends(process.cwd());
+        reporter.emit({ action: 'list', sends });
+        printSends(reporter, sends, describeSend, flags.dead);
+        return;
+      }
       const { runOutbox } = await import('../outbox/run-outbox.js');
       if (action === 'purge') {
         const { shouldPurge } = await import('../outbox/confirm-purge.js');
@@ -78,7 +90,8 @@ Examples:
         pending: flags.pending,
         stateDir: flags.stateDir,
       });
-      reporter.emit(report);
+      const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
+      reporter.emit(sends ? { ...report, sends } : report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);
         return;
@@ -93,5 +106,20 @@ Examples:
       }
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+      if (sends && sends.pending.length + sends.dead.length > 0) printSends(reporter, sends, describeSend, flags.dead);
     });
+}
+
+function printSends(
+  reporter: { info(line: string): void },
+  sends: { pending: readonly QueuedSend[]; dead: readonly QueuedSend[] },
+  describeSend: (send: QueuedSend) => string,
+  deadOnly?: boolean,
+): void {
+  if (!deadOnly) {
+    reporter.info(`queued sends (waiting for the provider): ${sends.pending.length}`);
+    for (const send of sends.pending) reporter.info(`  ${describeSend(send)}`);
+  }
+  reporter.info(`failed sends (reported failed to respond.io): ${sends.dead.length}`);
+  for (const send of sends.dead) reporter.info(`  ${describeSend(send)}`);
 }

@@ -10,6 +10,7 @@ import {
   defineAdapter,
   type ProviderRequest,
   safeEqual,
+  throwForProviderStatus,
 } from 'custom-channel';
 import {
   DEFAULT_API_URL,
@@ -108,11 +109,13 @@ export default defineAdapter({
     });
     const answer = await readJson(response);
     const why = [answer.response_code, answer.response_msg].filter(Boolean).join(': ');
-    // 429 and 5xx are ClickSend's trouble, not the message's: a plain Error, which the bridge logs
-    // as a failure of the server before answering respond.io 400 with this text.
-    if (response.status === 429 || response.status >= 500) {
-      throw new Error(`ClickSend answered ${response.status} ${why}`.trim());
+    // 408, 429 and 5xx are ClickSend's trouble, not the message's: RetryableError, so the bridge
+    // retries (honouring Retry-After) and then queues it. ClickSend takes no idempotency key, so a
+    // try that timed out after ClickSend took it may send the SMS twice.
+    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      throwForProviderStatus(response, `ClickSend ${why}`.trim());
     }
+    // Any other 4xx is a refusal of this SMS: respond.io gets the error at once, no retry.
     if (!response.ok) throw new AdapterError(`ClickSend refused the SMS (${response.status} ${why})`.trim());
 
     const sent = answer.data?.messages?.[0];

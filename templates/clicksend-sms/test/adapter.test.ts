@@ -87,7 +87,7 @@ describe('send', () => {
       .send({ channelId: 'c', contactId, message: { type: 'text', text: 'x' } }, down.ctx)
       .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).name).toBe('Error');
+    expect(error).toMatchObject({ name: 'RetryableError', status: 503 });
   });
 
   it('names the missing credential', async () => {

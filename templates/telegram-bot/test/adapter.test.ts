@@ -118,7 +118,7 @@ describe('send', () => {
     ['api/error-chat-not-found.json', 400, 'AdapterError', /chat not found/],
     ['api/error-bot-blocked.json', 403, 'AdapterError', /bot was blocked/],
     ['api/error-unauthorized.json', 401, 'AdapterError', /401 Unauthorized/],
-    ['api/error-too-many-requests.json', 429, 'Error', /retry after 5/],
+    ['api/error-too-many-requests.json', 429, 'RetryableError', /retry after 5/],
   ])('turns %s into an error the bridge understands', async (file, status, name, text) => {
     const { ctx } = buildContext(env, { sendMessage: { status, body: fixture(file) } });
     const error = await adapter
@@ -127,6 +127,8 @@ describe('send', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe(name);
     expect((error as Error).message).toMatch(text);
+    // Telegram's parameters.retry_after (seconds) is what the bridge waits before the next try.
+    if (status === 429) expect(error).toMatchObject({ retryAfterMs: 5000 });
   });
 
   it('refuses a contact id that is not a chat id, and maps group ids both ways', async () => {
