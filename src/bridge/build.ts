@@ -135,6 +135,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     readiness: options.readiness,
     giveUpAfterMs: options.outbox ? undefined : (options.outboxOptions?.giveUpAfterMs ?? 48 * 3600_000),
   });
+  const onProviderRetry = (adapter: string) => ops.metrics?.providerSendRetries.inc({ adapter });
   const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
   let sendQueue: SendQueue | undefined;
   let ownQueue = false;
@@ -198,6 +199,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
         getAdapter,
         outbox: () => runtime.outbox,
         attemptTimeoutMs: queueSettings.attemptTimeoutMs ?? 10_000,
+        onProviderRetry,
       });
       sendQueue.start(worker, hooks);
     }
@@ -221,6 +223,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     sendTimeoutMs: options.sendTimeoutMs ?? 5000,
     sendQueue: () => sendQueue,
     sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },
+    onProviderRetry,
   });
   registerWebhookRoutes(app, {
     ...deps,

@@ -27,6 +27,8 @@ export interface MessageRouteDeps extends ContextDeps {
   /** The durable send queue, when on (undefined until the bridge is ready, or when off). */
   sendQueue?: () => SendQueue | undefined;
   sendPolicy?: SendPolicy;
+  /** Counts a retry of the provider send (the `provider_send_retries_total` metric). */
+  onProviderRetry?: (adapter: string) => void;
 }
 
 interface Answer {
@@ -106,6 +108,7 @@ async function sendWithinBudget(
       if (performance.now() + delay >= deadline) break;
       log.debug({ attempts, delay, error: outcome.error }, 'send failed; retrying');
       await sleep(delay);
+      deps.onProviderRetry?.(adapter.name);
     }
     const why = `${last.error} (${attempts} ${attempts === 1 ? 'try' : 'tries'} within ${budget} ms)`;
     if (!queue) return fail(last.timedOut ? 408 : 400, `the provider did not take the message: ${why}`);

@@ -45,6 +45,8 @@ export interface SendWorkerDeps extends ContextDeps {
   outbox: () => Outbox;
   /** How long one background try may take (default 10 s). */
   attemptTimeoutMs: number;
+  /** Counts a retry of the provider send (every background try is one). */
+  onProviderRetry?: (adapter: string) => void;
 }
 
 const tagsOf = (send: QueuedSend): ExchangeTags => ({
@@ -62,6 +64,7 @@ export function buildSendWorker(deps: SendWorkerDeps): { worker: SendWorker; hoo
     } catch (error) {
       return { ok: false, retry: true, error: `the adapter is not available: ${messageOf(error)}` };
     }
+    deps.onProviderRetry?.(adapter.name);
     const outcome = await attemptSend(adapter, send.input, deps, deps.log, tagsOf(send), deps.attemptTimeoutMs, signal);
     if (outcome.ok) return { ok: true, providerMId: outcome.mId };
     if (!outcome.retry) return { ok: false, retry: false, error: outcome.error };
