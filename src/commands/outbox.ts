@@ -60,5 +60,10 @@ Examples:
       }
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+      if (report.unreadable) {
+        reporter.warn(
+          `${report.unreadable} unreadable journal record(s) skipped (the bridge moves them to journal.quarantine.ndjson at start)`,
+        );
+      }
     });
 }
