@@ -107,6 +107,11 @@ Examples:
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
       if (sends && sends.pending.length + sends.dead.length > 0) printSends(reporter, sends, describeSend, flags.dead);
+      if (report.unreadable) {
+        reporter.warn(
+          `${report.unreadable} unreadable journal record(s) skipped (the bridge moves them to journal.quarantine.ndjson at start)`,
+        );
+      }
     });
 }
 

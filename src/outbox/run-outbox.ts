@@ -34,6 +34,8 @@ export interface OutboxReport {
   dead?: OutboxEntry[];
   /** retry/purge: how many events moved or were dropped. */
   count?: number;
+  /** list: unreadable journal records skipped (quarantined when the bridge starts). */
+  unreadable?: number;
 }
 
 export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
@@ -45,12 +47,19 @@ export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
       return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
     checkReadable(join(dir, JOURNAL_FILE), 'file', 'the outbox journal');
     const outbox = await openFileOutbox({ dir, readOnly: true });
-    return {
-      dir,
-      action: 'list',
-      pending: input.dead ? undefined : await outbox.list('pending'),
-      dead: await outbox.list('dead'),
-    };
+    try {
+      const report: OutboxReport = {
+        dir,
+        action: 'list',
+        pending: input.dead ? undefined : await outbox.list('pending'),
+        dead: await outbox.list('dead'),
+      };
+      const unreadable = outbox.stats().quarantined ?? 0;
+      if (unreadable > 0) report.unreadable = unreadable;
+      return report;
+    } finally {
+      await outbox.close();
+    }
   }
   let outbox: Awaited<ReturnType<typeof openFileOutbox>>;
   try {
