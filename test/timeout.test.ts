@@ -38,12 +38,12 @@ describe('a call to a server that never answers times out while garbage is colle
   for (const mode of ['deliver', 'emulator'] as const) {
     it(`${mode === 'deliver' ? "the bridge's webhook delivery" : "the emulator's /message call"} (node --expose-gc)`, async () => {
       const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', CHILD, mode], {
-        timeout: 15_000,
+        timeout: 25_000,
       });
       const result = JSON.parse(stdout.trim()) as { fired: boolean; ms: number; error: string | null };
       expect(result.fired).toBe(true);
       expect(result.error).toMatch(/within 300 ms \(timeout\)/);
-      expect(result.ms).toBeLessThan(2000);
+      expect(result.ms).toBeLessThan(3000);
     });
   }
 });
