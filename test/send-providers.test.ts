@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scaffold } from '../src/scaffold/index.js';
-import { runSend } from '../src/send/run.js';
-import { startLocalStack } from '../src/send/stack.js';
+// The built library: the templates' `custom-channel` import then resolves to dist/index.js; from
+// src/, jiti transpiles the whole library for each adapter (30 s and more on a loaded machine).
+import { scaffold } from '../dist/scaffold/index.js';
+import { runSend } from '../dist/send/run.js';
+import { startLocalStack } from '../dist/send/stack.js';
 
 let folder: string;
 beforeAll(async () => {

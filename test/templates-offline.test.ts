@@ -38,6 +38,10 @@ describe.each(['gupshup-whatsapp', 'webchat'])('%s offline', { timeout: 60_000 }
       );
     expect(failed).toEqual([]);
     expect(report.cases.some((c) => c.name.startsWith('provider/'))).toBe(true);
+    // Gupshup's callback secret travels in the URL's query: never shown in the report.
+    const urls = report.cases.map((c) => c.request.url).join(' ');
+    if (template === 'gupshup-whatsapp') expect(urls).toMatch(/secret=stan…89/);
+    expect(urls).not.toContain('stand-in-webhook-secret');
   });
 
   it('passes send --expect sent,delivered,read', async () => {
