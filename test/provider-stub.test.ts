@@ -280,7 +280,8 @@ describe('close', () => {
   });
 });
 
-describe('Gupshup stand-in', () => {
+// The first test pays for loading the adapter through jiti (tens of seconds on a loaded machine).
+describe('Gupshup stand-in', { timeout: 90_000 }, () => {
   const contactId = '+60177872890';
   const text = {
     channelId: 'stub-channel',
