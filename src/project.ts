@@ -128,11 +128,19 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-/** This package's own entry, so adapters share our classes (AdapterError) even without an install. */
+/**
+ * This package's own entry, so adapters share our code even without an install. Run from the
+ * TypeScript sources (the test suite), the built `dist/index.js` is preferred when present:
+ * pointing jiti at `src/index.ts` would transpile the whole library for every adapter load
+ * (tens of seconds on a busy machine). The bridge tells an adapter's errors by name, so an
+ * AdapterError from either copy is recognised.
+ */
 function selfEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const built = join(here, 'index.js');
-  return existsSync(built) ? built : join(here, 'index.ts');
+  if (existsSync(built)) return built;
+  const dist = join(here, '..', 'dist', 'index.js');
+  return existsSync(dist) ? dist : join(here, 'index.ts');
 }
 
 export interface LoadAdapterOptions {

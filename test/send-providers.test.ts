@@ -3,9 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scaffold } from '../src/scaffold/index.js';
-import { runSend } from '../src/send/run.js';
-import { startLocalStack } from '../src/send/stack.js';
+import { built } from './support/built.js';
+
+// The built library (see support/built.ts): adapters load in seconds, not tens of seconds.
+const { scaffold } = await built<typeof import('../src/scaffold/index.js')>('scaffold/index.js');
+const { runSend } = await built<typeof import('../src/send/run.js')>('send/run.js');
+const { startLocalStack } = await built<typeof import('../src/send/stack.js')>('send/stack.js');
 
 let folder: string;
 beforeAll(async () => {

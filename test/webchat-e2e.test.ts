@@ -12,12 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The built library (npm run build): the template's `custom-channel` import then resolves to
-// dist/index.js; from src/, jiti would transpile the whole library first (about 30 s here).
-import { scaffold } from '../dist/scaffold/index.js';
-import { runSend } from '../dist/send/run.js';
-import { type OwnStack, startLocalStack } from '../dist/send/stack.js';
+import type { OwnStack } from '../src/send/stack.js';
+import { built } from './support/built.js';
 import { launchChromium } from './support/inspector-stack.js';
+
+// The built library (see support/built.ts): adapters load in seconds, not tens of seconds.
+const { scaffold } = await built<typeof import('../src/scaffold/index.js')>('scaffold/index.js');
+const { runSend } = await built<typeof import('../src/send/run.js')>('send/run.js');
+const { startLocalStack } = await built<typeof import('../src/send/stack.js')>('send/stack.js');
 
 const VISITOR_TEXT = 'Is the <b>blue</b> jacket in stock? <img src=x onerror="window.pwned=1">';
 const REPLY_TEXT = 'Yes! <script>window.pwned=2</script> Size M & L.';

@@ -6,6 +6,7 @@
  * problem paths (`events[i]...`) point at some events of the batch.
  */
 import type { ExchangeFeed } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { withTimeout } from '../lib/timeout.js';
 import { parseRetryAfter } from '../outbox/backoff.js';
 import type { Deliver, DeliveryResult } from '../outbox/types.js';
@@ -101,12 +102,8 @@ export function buildDeliver(options: DeliverOptions): Deliver {
     } finally {
       deadline.clear();
     }
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
+    // A hostile answer (nested past the limit) is kept as text, never parsed.
+    const parsed: unknown = text ? parseJsonOrText(text) : undefined;
     const responseHeaders = Object.fromEntries(response.headers);
     const status = response.status;
     if (status >= 200 && status < 300) {

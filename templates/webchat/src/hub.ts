@@ -11,6 +11,9 @@ const registry = globalThis as { [KEY]?: Streams };
 const streams: Streams = registry[KEY] ?? new Map();
 registry[KEY] = streams;
 
+/** Open pages per visitor; beyond it the oldest stream is closed (a token cannot hold unbounded sockets). */
+export const MAX_STREAMS_PER_VISITOR = 8;
+
 /** Adds a visitor's stream; it leaves the hub when it closes. */
 export function join(visitorId: string, stream: EventStream): void {
   let set = streams.get(visitorId);
@@ -19,6 +22,7 @@ export function join(visitorId: string, stream: EventStream): void {
     streams.set(visitorId, set);
   }
   set.add(stream);
+  if (set.size > MAX_STREAMS_PER_VISITOR) set.values().next().value?.close();
   stream.signal.addEventListener('abort', () => {
     set.delete(stream);
     if (set.size === 0 && streams.get(visitorId) === set) streams.delete(visitorId);

@@ -10,6 +10,7 @@ import {
 } from 'custom-channel';
 import { describe, expect, it } from 'vitest';
 import adapter, { MAX_TEXT, PATHS } from '../src/adapter.ts';
+import * as hub from '../src/hub.ts';
 import { ConversationStore } from '../src/store.ts';
 import { mintToken, newVisitorId, verifyToken } from '../src/token.ts';
 import { buildContext, SECRET, widgetRequest } from './helpers.ts';
@@ -282,5 +283,30 @@ describe('the widget', () => {
     );
     const start = (await stream(widgetRequest(PATHS.stream, { token }), ctx)) as StreamStart;
     expect(typeof start.open).toBe('function');
+  });
+});
+
+describe('open pages', () => {
+  const fakeStream = () => {
+    const controller = new AbortController();
+    const sent: unknown[] = [];
+    return {
+      sent,
+      send: (message: { data: unknown }) => (controller.signal.aborted ? false : sent.push(message.data) > 0),
+      close: () => controller.abort(),
+      signal: controller.signal,
+    };
+  };
+
+  it('reach every open page of the visitor, and at most a few per visitor', () => {
+    const id = newVisitorId();
+    const pages = Array.from({ length: hub.MAX_STREAMS_PER_VISITOR + 2 }, fakeStream);
+    for (const page of pages) hub.join(id, page);
+    expect(hub.online(id)).toBe(hub.MAX_STREAMS_PER_VISITOR);
+    expect(pages[0].signal.aborted && pages[1].signal.aborted).toBe(true);
+    expect(hub.publish(id, 'message', { n: 1 })).toBe(hub.MAX_STREAMS_PER_VISITOR);
+    expect(hub.publish(newVisitorId(), 'message', { n: 2 })).toBe(0);
+    for (const page of pages) page.close();
+    expect(hub.online(id)).toBe(0);
   });
 });
