@@ -79,5 +79,5 @@ describe.each(cases)('$template without $secret', (c) => {
     expect(app.bridge.outbox.stats()).toMatchObject({ pending: 0, inFlight: 0, deadLetters: 0, delivered: 0 });
     // Still said once: refusals are not logged as new warnings.
     expect(lines.filter((line) => line.includes(`${c.secret} is not set`))).toHaveLength(1);
-  });
+  }, 60_000);
 });

@@ -231,6 +231,11 @@ setupFilters();
 setupCompose(async (body) => api('/api/compose', body));
 connect();
 api('/api/info').then((info) => {
+  if (info.ok === false && info.status === 401) {
+    // Opened without the session token (a bookmark, a typed URL): say how to get in.
+    byId('via').textContent = 'no session token: open the inspector URL that `dev` printed (…/?token=…)';
+    return;
+  }
   state.info = info as unknown as InspectorInfo;
   const via = {
     emulator: 'compose → emulator → bridge',
