@@ -3,6 +3,7 @@
  * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, `GET /ready`,
  * `GET /metrics` (unless `metrics: false`), and the adapter's webhook paths. The outbox opens when the instance becomes ready and is closed with it.
  */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
@@ -107,6 +108,8 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   }
   const recording = () => listeners > 0;
   const shutdown = new AbortController();
+  // Every in-flight call listens to it (one listener each, removed when the call settles).
+  setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   let adapterName = 'unknown';
   const getAdapter = adapterGetter(options.adapter, (adapter) => {
     adapterName = adapter.name;

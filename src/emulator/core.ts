@@ -2,6 +2,7 @@
  * Everything the emulator is, apart from HTTP: channels and credentials, the store, faults,
  * rate limiters and the outgoing flow. The Fastify routes and the returned handle both call it.
  */
+import { setMaxListeners } from 'node:events';
 import { buildRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { safeEqual } from '../secrets.js';
 import { resolveCredentials } from './credentials.js';
@@ -67,6 +68,8 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
   const limit = options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT;
   let broadcastId = 0;
   const closing = new AbortController();
+  // Every in-flight call listens to it (one listener each, removed when the call settles).
+  setMaxListeners(Number.POSITIVE_INFINITY, closing.signal);
   const outgoing: OutgoingContext = {
     closing: closing.signal,
     inflight: new Set(),
