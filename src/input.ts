@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { usageError } from './errors.js';
+import { depthExceededAt, MAX_JSON_DEPTH } from './lib/json-depth.js';
 import { locateJsonError } from './lib/json-locate.js';
 
 async function readStdin(): Promise<string> {
@@ -24,6 +25,14 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  * @example parseJsonText('{', 'stdin') // throws "stdin: invalid JSON at line 1, column 2: ..."
  */
 export function parseJsonText(text: string, source: string): unknown {
+  const deep = depthExceededAt(text);
+  if (deep >= 0) {
+    const { line, column } = lineColumn(text, deep);
+    throw usageError(
+      `${source}: JSON nested deeper than ${MAX_JSON_DEPTH} levels (the limit) at line ${line}, column ${column}`,
+      'respond.io payloads nest fewer than 10 levels: flatten the document',
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -3,9 +3,9 @@
  * its `.env`, its local state folder and its adapter, loaded from TypeScript source with jiti
  * so users need no build step.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -17,10 +17,26 @@ import { CliError, messageOf } from './errors.js';
 /** Folder of local state inside a project: emulator credentials, outbox, history. */
 export const STATE_DIR = '.custom-channel';
 
+/** `customChannel.send` in package.json: the sending leg's retries and send queue. */
+const SendSettingsSchema = z.strictObject({
+  /** false: no send queue; a message the provider does not take within the budget is answered with the error. */
+  queue: z.boolean().optional(),
+  /** `/message`'s answer budget in ms (default 5000). */
+  budgetMs: z.number().int().min(100).max(60_000).optional(),
+  /** Give a queued send up after this long (default 3,600,000 = 1 hour). */
+  maxAgeMs: z.number().int().min(1000).optional(),
+  /** ...or after this many tries (default 100). */
+  maxAttempts: z.number().int().min(1).optional(),
+  /** Longest backoff between tries of a queued send in ms (default 15000). */
+  retryMaxMs: z.number().int().min(100).optional(),
+});
+export type SendSettings = z.infer<typeof SendSettingsSchema>;
+
 const ManifestSchema = z.object({
   adapter: z.string().min(1).default('src/adapter.ts'),
   template: z.string().optional(),
   idType: IdTypeSchema.default('phone'),
+  send: SendSettingsSchema.optional(),
 });
 
 export interface Project {
@@ -30,22 +46,29 @@ export interface Project {
   adapterPath: string;
   template?: string;
   idType: z.infer<typeof IdTypeSchema>;
-  /** `<root>/.custom-channel` */
+  /** `customChannel.send`: retries and the send queue. */
+  send?: SendSettings;
+  /** `<root>/.custom-channel`, or `CUSTOM_CHANNEL_STATE_DIR` when set (resolved from `cwd`). */
   stateDir: string;
   /** The project's `.env`, overlaid by the process environment. */
   env: Record<string, string | undefined>;
 }
 
-/** The nearest folder at or above `start` whose package.json has a `customChannel` section. */
+/**
+ * The nearest folder at or above `start` with a package.json, when that package.json has a
+ * `customChannel` section. The search stops at the first package.json: a package inside
+ * another folder's project is not that project (its adapter must not run from here).
+ */
 export function findProjectRoot(start: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       try {
-        if ((JSON.parse(readFileSync(file, 'utf8')) as { customChannel?: unknown }).customChannel) return dir;
+        return (JSON.parse(readFileSync(file, 'utf8')) as { customChannel?: unknown }).customChannel ? dir : undefined;
       } catch {
-        // An unreadable package.json is not a project; keep looking up.
+        // An unreadable package.json is not a project, and it ends the search all the same.
+        return undefined;
       }
     }
     const parent = dirname(dir);
@@ -76,12 +99,17 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CliError(`package.json customChannel.${issue.path.join('.')}: ${issue.message}`, {
-      hint: 'expected { "adapter": "src/adapter.ts", "idType": "phone" | "custom" }',
+      hint: 'expected { "adapter": "src/adapter.ts", "idType": "phone" | "custom", "send"?: { "queue", "budgetMs", "maxAgeMs", "maxAttempts", "retryMaxMs" } }',
     });
   }
   const adapterPath = resolve(root, parsed.data.adapter);
   if (!existsSync(adapterPath)) {
     throw new CliError(`adapter not found: ${adapterPath}`, { hint: 'fix customChannel.adapter in package.json' });
+  }
+  if (!isInside(root, adapterPath)) {
+    throw new CliError(`package.json customChannel.adapter points outside the project: ${adapterPath}`, {
+      hint: `keep the adapter inside ${root} (e.g. "src/adapter.ts")`,
+    });
   }
   return {
     root,
@@ -89,9 +117,16 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
     adapterPath,
     template: parsed.data.template,
     idType: parsed.data.idType,
-    stateDir: join(root, STATE_DIR),
+    ...(parsed.data.send ? { send: parsed.data.send } : {}),
+    stateDir: env.CUSTOM_CHANNEL_STATE_DIR ? resolve(cwd, env.CUSTOM_CHANNEL_STATE_DIR) : join(root, STATE_DIR),
     env: { ...readEnvFile(join(root, '.env')), ...env },
   };
+}
+
+/** True when `path` (symbolic links resolved) is `root` or inside it. */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(realpathSync(root), realpathSync(path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** This package's own entry, so adapters share our classes (AdapterError) even without an install. */

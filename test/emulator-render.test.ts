@@ -79,6 +79,7 @@ describe('parseEmulateFlags', () => {
       showSecrets: false,
     });
     expect(parseEmulateFlags({ force5xx: true }).force5xx).toBe(true);
+    expect(parseEmulateFlags({ maxMessages: '500' }).maxMessages).toBe(500);
   });
 
   it.each([
@@ -88,6 +89,7 @@ describe('parseEmulateFlags', () => {
     [{ messageTimeout: '0' }, /^--message-timeout 0: must be 1 or more/],
     [{ failureRate: '3' }, /^--failure-rate 3: must be 0\.\.1/],
     [{ latency: '-1' }, /^--latency -1: must be 0 or more/],
+    [{ maxMessages: '0' }, /--max-messages/],
   ])('rejects %o as a usage error', (flags, message) => {
     expect(() => parseEmulateFlags(flags)).toThrow(message);
     try {

@@ -270,7 +270,7 @@ describe('custom-channel init (built bin)', () => {
     const template = await runCli(['init', 'a', '--template', 'whatsapp', '--yes'], { cwd: root });
     expect(template.code).toBe(2);
     expect(template.stderr).toContain(
-      'unknown template "whatsapp" (available: generic-http, clicksend-sms, telegram-bot',
+      'unknown template "whatsapp" (available: generic-http, clicksend-sms, gupshup-whatsapp, telegram-bot, webchat',
     );
     const name = await runCli(['init', 'a', '--name', 'Acme', '--yes'], { cwd: root });
     expect(name.code).toBe(2);

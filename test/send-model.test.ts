@@ -175,7 +175,8 @@ describe('message from flags', () => {
   it('maps --to to a Developer API identifier', () => {
     expect(contactIdentifier('+60177872890')).toBe('phone:+60177872890');
     expect(contactIdentifier('a@b.co')).toBe('email:a@b.co');
-    expect(contactIdentifier('42')).toBe('id:42');
+    expect(contactIdentifier('42')).toBe('phone:+42');
+    expect(contactIdentifier('id:42')).toBe('id:42');
     expect(() => contactIdentifier('bob')).toThrow(/not a Developer API contact identifier/);
   });
 });

@@ -1,36 +1,52 @@
 /**
  * `buildBridge`: the integration server as a Fastify instance that has not started listening
- * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, and the adapter's
- * webhook paths. The outbox opens when the instance becomes ready and is closed with it.
+ * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, `GET /ready`,
+ * `GET /metrics` (unless `metrics: false`), and the adapter's webhook paths. The outbox opens when the instance becomes ready and is closed with it.
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
+import { fastifyTimeouts } from '../lib/server-limits.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
+import { openFileSendQueue } from '../send-queue/file-queue.js';
+import type { SendQueue } from '../send-queue/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
 import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
-import { registerMessageRoute } from './message-route.js';
+import { buildLoggerOptions, knownSecrets } from './logging.js';
+import { DEFAULT_SEND_POLICY, registerMessageRoute } from './message-route.js';
+import type { BridgeMetrics } from './metrics.js';
+import { installObservability } from './observability.js';
 import type { BridgeOptions } from './options.js';
+import { buildSendWorker } from './send-worker.js';
 import { registerWebhookRoutes } from './webhook-route.js';
+import { missingWebhookSecrets } from './webhook-secrets.js';
 
 /** What the bridge exposes besides its routes. */
 export interface BridgeRuntime {
   /** The outbox; available once the instance is ready (after `ready()`, `listen()` or a first `inject()`). */
   readonly outbox: Outbox;
   readonly exchanges: ExchangeFeed;
+  /** The bridge's Prometheus metrics (undefined with `metrics: false`), e.g. `metrics.providerSendRetries.inc({ adapter })`. */
+  readonly metrics?: BridgeMetrics;
+  /** The send queue; undefined when it is off (or before the instance is ready). */
+  readonly sendQueue: SendQueue | undefined;
 }
 
 export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
 
-/** Logged request fields that may hold secrets. */
-const REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
-
-function adapterGetter(source: BridgeOptions['adapter']): () => Promise<Adapter> {
-  if (typeof source === 'function') return async () => source();
+/** The adapter getter; `seen` learns each adapter's name (a metrics label) without extra work per call. */
+function adapterGetter(source: BridgeOptions['adapter'], seen: (adapter: Adapter) => void): () => Promise<Adapter> {
+  if (typeof source === 'function')
+    return async () => {
+      const adapter = await source();
+      seen(adapter);
+      return adapter;
+    };
   const adapter = defineAdapter(source);
+  seen(adapter);
   return async () => adapter;
 }
 
@@ -49,9 +65,16 @@ function checkOptions(options: BridgeOptions): void {
  */
 export function buildBridge(options: BridgeOptions): BridgeApp {
   checkOptions(options);
-  const logger = options.logger ?? false;
+  const env = options.env ?? process.env;
+  // Reading every variable of process.env costs more than a whole webhook: once, here.
+  const envSecrets = secretValues(env);
   const app = Fastify({
-    logger: logger && typeof logger === 'object' ? { redact: REDACT, ...logger } : logger,
+    ...fastifyTimeouts(options.requestTimeoutMs),
+    ...buildLoggerOptions({
+      logger: options.logger,
+      onLog: options.onLog,
+      secrets: knownSecrets(options.channel.token, envSecrets, options.logSecrets),
+    }),
     // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
     forceCloseConnections: 'idle',
   });
@@ -84,84 +107,128 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   }
   const recording = () => listeners > 0;
   const shutdown = new AbortController();
-  const getAdapter = adapterGetter(options.adapter);
+  let adapterName = 'unknown';
+  const getAdapter = adapterGetter(options.adapter, (adapter) => {
+    adapterName = adapter.name;
+  });
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const env = options.env ?? process.env;
   const deps: ContextDeps = {
     channel: { channelId: options.channel.channelId, idType: options.channel.idType },
     env,
-    // Reading every variable of process.env costs more than a whole webhook: once, here.
-    secrets: secretValues(env),
+    secrets: envSecrets,
     recording,
     fetch: baseFetch,
     now,
     exchanges,
     log: app.log,
+    adapterStateDir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'adapter'),
   };
   let outbox = options.outbox;
   let ownOutbox = false;
+  const ops = installObservability(app, {
+    getAdapter,
+    adapterName: () => adapterName,
+    stats: () => outbox?.stats(),
+    now,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    giveUpAfterMs: options.outbox ? undefined : (options.outboxOptions?.giveUpAfterMs ?? 48 * 3600_000),
+  });
+  const onProviderRetry = (adapter: string) => ops.metrics?.providerSendRetries.inc({ adapter });
+  const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
+  let sendQueue: SendQueue | undefined;
+  let ownQueue = false;
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {
       if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
       return outbox;
     },
     exchanges,
+    metrics: ops.metrics,
+    get sendQueue() {
+      return sendQueue;
+    },
   };
   app.decorate('bridge', { getter: () => runtime });
 
   app.addHook('onReady', async () => {
+    // Said once, at start: routes whose secret is unset refuse every callback.
+    await getAdapter().then(
+      (adapter) => {
+        for (const warning of missingWebhookSecrets(adapter, env)) app.log.warn(warning);
+      },
+      () => undefined,
+    );
     if (!outbox) {
       outbox = await openFileOutbox({
         ...options.outboxOptions,
         dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'outbox'),
         rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
         now,
+        warn: options.outboxOptions?.warn ?? ((message) => app.log.warn(message)),
       });
       ownOutbox = true;
     }
-    outbox.start(
-      buildDeliver({
-        webhookUrl: options.respondio.webhookUrl,
-        channel: options.channel,
-        fetch: baseFetch,
-        now,
-        timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-        exchanges,
-        recording,
-      }),
-    );
+    const deliver = buildDeliver({
+      webhookUrl: options.respondio.webhookUrl,
+      channel: options.channel,
+      fetch: ops.watch.wrapFetch(baseFetch),
+      now,
+      timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+      exchanges,
+      recording,
+    });
+    // Watched from outside: warn/error/info lines, metrics and /ready's delivery health.
+    outbox.start(ops.watch.wrapDeliver(deliver));
+    if (queueSettings) {
+      const adapter = await getAdapter().catch(() => undefined);
+      sendQueue = queueSettings.queue;
+      if (!sendQueue) {
+        sendQueue = await openFileSendQueue({
+          ...queueSettings,
+          dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'sends'),
+          now,
+          sendRate: adapter?.capabilities.sendRate,
+          log: (message, data) => app.log.error(data ?? {}, message),
+        });
+        ownQueue = true;
+      }
+      const { worker, hooks } = buildSendWorker({
+        ...deps,
+        getAdapter,
+        outbox: () => runtime.outbox,
+        attemptTimeoutMs: queueSettings.attemptTimeoutMs ?? 10_000,
+        onProviderRetry,
+      });
+      sendQueue.start(worker, hooks);
+    }
   });
   app.addHook('onClose', async () => {
     shutdown.abort(new Error('the bridge is shutting down'));
+    // The queue first: its last outcomes are reported through the outbox.
+    if (sendQueue) {
+      if (ownQueue) await sendQueue.close();
+      else await sendQueue.stop();
+    }
     if (!outbox) return;
     if (ownOutbox) await outbox.close();
     else await outbox.stop();
   });
 
-  app.get('/health', async (_request, reply) => {
-    const adapter = await getAdapter().then(
-      (a) => ({ name: a.name }),
-      (error: Error) => ({ error: error.message }),
-    );
-    const stats = outbox?.stats();
-    const ready = Boolean(stats) && 'name' in adapter;
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ok' : 'unavailable',
-      adapter,
-      outbox: stats ?? null,
-      lastDeliveryError: stats?.lastError ?? null,
-    });
-  });
   registerMessageRoute(app, {
     ...deps,
     token: options.channel.token,
     getAdapter,
-    sendTimeoutMs: options.sendTimeoutMs ?? 8000,
+    sendTimeoutMs: options.sendTimeoutMs ?? 5000,
+    sendQueue: () => sendQueue,
+    sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },
+    onProviderRetry,
   });
   registerWebhookRoutes(app, {
     ...deps,
     getAdapter,
+    sendQueue: () => sendQueue,
     outbox: () => runtime.outbox,
     shutdown: shutdown.signal,
   });

@@ -16,9 +16,23 @@ Inside a project, set and unset change the project's settings; --user changes yo
 (every project on this machine), which is also where they go outside a project.
 
 Examples:
-  $ custom-channel config set token 46charTokenFromRespondIo
+  $ custom-channel config set token                 # asks, hidden (not in shell history)
+  $ pbpaste | custom-channel config set token -     # reads standard input
   $ custom-channel config set channel-id gfd8g7fd89dgfd --user
   $ custom-channel config list --show-secrets`;
+
+/** The value of `config set`, from the argument, standard input (`-`) or a prompt. */
+async function resolveSetValue(name: string, given: string | undefined): Promise<string> {
+  if (given !== undefined && given !== '-') return given;
+  const [{ configKeys, findConfigKey }, { processValueSource, readSettingValue }] = await Promise.all([
+    import('../config/keys.js'),
+    import('../config/read-value.js'),
+  ]);
+  const key = findConfigKey(name);
+  // An unknown name: runConfigSet says so before anything is read or asked.
+  if (!key) return given ?? '';
+  return readSettingValue(configKeys[key], given, processValueSource());
+}
 
 function configContext() {
   return { cwd: process.cwd(), env: process.env };
@@ -34,17 +48,25 @@ export function registerConfig(program: Command): void {
     .command('set')
     .description('store a setting')
     .argument('<key>', 'setting name, e.g. token')
-    .argument('<value>', 'the value')
+    .argument('[value]', 'the value; "-" reads standard input; omitted on a terminal: asked (hidden for secrets)')
     .option('--project', 'store it in this project (the default inside one)')
     .option('--user', 'store it for your user: every project on this machine')
-    .action(async (key: string, value: string, flags: { project?: boolean; user?: boolean }, command: Command) => {
-      const { reporter } = contextOf(command);
-      const { runConfigSet } = await import('../config/run-config.js');
-      const result = await runConfigSet(configContext(), key, value, flags);
-      reporter.emit(result);
-      const where = result.scope === 'project' ? 'this project; --user stores it for every project' : 'your user';
-      reporter.success(`${result.key} saved in ${result.file} (${where})`);
-    });
+    .action(
+      async (
+        key: string,
+        given: string | undefined,
+        flags: { project?: boolean; user?: boolean },
+        command: Command,
+      ) => {
+        const { reporter } = contextOf(command);
+        const { runConfigSet } = await import('../config/run-config.js');
+        const value = await resolveSetValue(key, given);
+        const result = await runConfigSet(configContext(), key, value, flags);
+        reporter.emit(result);
+        const where = result.scope === 'project' ? 'this project; --user stores it for every project' : 'your user';
+        reporter.success(`${result.key} saved in ${result.file} (${where})`);
+      },
+    );
 
   config
     .command('get')

@@ -3,11 +3,14 @@ import { contextOf } from '../cli.js';
 import { usageError } from '../errors.js';
 import type { OutboxAction } from '../outbox/run-outbox.js';
 import type { OutboxEntry } from '../outbox/types.js';
+import type { QueuedSend } from '../send-queue/types.js';
 
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
+  stateDir?: string;
   yes?: boolean;
+  sends?: boolean;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -26,17 +29,22 @@ export function registerOutbox(program: Command): void {
     .argument('[id]', 'retry: the dead letter to retry (all when omitted)')
     .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
     .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
+    .addOption(
+      new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
+    )
     .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
+    .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
     .addHelpText(
       'after',
       `
-Works on .custom-channel/outbox of the project in the current folder. Listing is safe while the
+Works on .custom-channel/outbox of the project in the current folder (or <state dir>/outbox). Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
 next \`custom-channel start\` (or dev).
 
 Examples:
   $ custom-channel outbox
   $ custom-channel outbox list --dead --json
+  $ custom-channel outbox list --sends        # queued sends and failed ones
   $ custom-channel outbox retry              # every dead letter
   $ custom-channel outbox retry mb1x2y-3f
   $ custom-channel outbox purge --dead --yes`,
@@ -45,10 +53,23 @@ Examples:
       const { reporter } = contextOf(command);
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
+      if (flags.sends && action !== 'list') throw usageError('--sends works with list only', 'drop --sends');
+      const { listSends, describeSend } = await import('../send-queue/list.js');
+      if (flags.sends) {
+        const sends = await listSends(process.cwd());
+        reporter.emit({ action: 'list', sends });
+        printSends(reporter, sends, describeSend, flags.dead);
+        return;
+      }
       const { runOutbox } = await import('../outbox/run-outbox.js');
       if (action === 'purge') {
         const { shouldPurge } = await import('../outbox/confirm-purge.js');
-        const listing = await runOutbox({ cwd: process.cwd(), action: 'list', dead: !flags.pending });
+        const listing = await runOutbox({
+          cwd: process.cwd(),
+          action: 'list',
+          dead: !flags.pending,
+          stateDir: flags.stateDir,
+        });
         const go = await shouldPurge({
           yes: flags.yes === true,
           interactive: process.stdin.isTTY === true && !reporter.json,
@@ -61,8 +82,16 @@ Examples:
           return;
         }
       }
-      const report = await runOutbox({ cwd: process.cwd(), action, id, dead: flags.dead, pending: flags.pending });
-      reporter.emit(report);
+      const report = await runOutbox({
+        cwd: process.cwd(),
+        action,
+        id,
+        dead: flags.dead,
+        pending: flags.pending,
+        stateDir: flags.stateDir,
+      });
+      const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
+      reporter.emit(sends ? { ...report, sends } : report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);
         return;
@@ -77,5 +106,25 @@ Examples:
       }
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+      if (sends && sends.pending.length + sends.dead.length > 0) printSends(reporter, sends, describeSend, flags.dead);
+      if (report.unreadable) {
+        reporter.warn(
+          `${report.unreadable} unreadable journal record(s) skipped (the bridge moves them to journal.quarantine.ndjson at start)`,
+        );
+      }
     });
+}
+
+function printSends(
+  reporter: { info(line: string): void },
+  sends: { pending: readonly QueuedSend[]; dead: readonly QueuedSend[] },
+  describeSend: (send: QueuedSend) => string,
+  deadOnly?: boolean,
+): void {
+  if (!deadOnly) {
+    reporter.info(`queued sends (waiting for the provider): ${sends.pending.length}`);
+    for (const send of sends.pending) reporter.info(`  ${describeSend(send)}`);
+  }
+  reporter.info(`failed sends (reported failed to respond.io): ${sends.dead.length}`);
+  for (const send of sends.dead) reporter.info(`  ${describeSend(send)}`);
 }

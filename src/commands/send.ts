@@ -44,7 +44,8 @@ export function registerSend(program: Command): void {
 Offline (default), the message goes through the project's running \`dev\` session when there is
 one (it shows in dev's console and inspector); otherwise, or with --own-stack, the project's
 bridge runs here with the emulator and a stand-in provider (the mock provider for generic-http,
-recorded fixtures for clicksend-sms and telegram-bot).
+recorded fixtures for clicksend-sms, gupshup-whatsapp and telegram-bot, a simulated visitor for
+webchat).
 Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
 
 Examples:
@@ -62,6 +63,7 @@ Examples:
       const timeoutMs = parseDuration(flags.timeout);
       const { runSend } = await import('../send/run.js');
       const { renderHop, renderStatusFlow } = await import('../ui/timeline.js');
+      const { reportLogEntry } = await import('../ui/dev-console.js');
       const { describeAnalysis } = await import('../send/statuses.js');
       const { createLiveLine, waitingText } = await import('../ui/live-line.js');
       // On a terminal only: "waiting for delivered, read (3 s / 10 s)", updated in place.
@@ -91,6 +93,7 @@ Examples:
         inbound: flags.inbound,
         live: flags.live,
         ownStack: flags.ownStack,
+        stackOptions: { onLog: (entry) => live.print(() => reportLogEntry(entry, reporter)) },
         onStart: (line) => live.print(() => reporter.info(reporter.style.bold(line))),
         onHop: (hop) => live.print(() => reporter.info(renderHop(hop, reporter.style))),
         onWait: ({ expect: statuses, timeoutMs: limit }) => {

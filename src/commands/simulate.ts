@@ -58,6 +58,7 @@ Examples:
       const removeInterruptHandler = installInterruptHandler();
       const { listSimulateCases, runSimulate } = await import('../simulate/run.js');
       const { renderCase } = await import('../ui/timeline.js');
+      const { reportLogEntry } = await import('../ui/dev-console.js');
       if (flags.list) {
         const cases = listSimulateCases();
         reporter.emit(cases.map(({ name, leg, description }) => ({ name, leg, description })));
@@ -76,6 +77,7 @@ Examples:
         eventWaitMs: parseDuration(flags.eventWait, '--event-wait', { minMs: 0, maxMs: 5 * 60_000 }),
         ownStack: flags.ownStack,
         onSession: (line) => reporter.info(reporter.style.bold(line)),
+        onLog: (entry) => reportLogEntry(entry, reporter),
         onCase: (result) => {
           for (const line of renderCase(result, reporter.style, reporter.verbose)) reporter.info(line);
         },

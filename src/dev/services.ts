@@ -4,6 +4,7 @@
  * tests and embedders can pass their own.
  */
 import type { Adapter } from '../bridge/adapter.js';
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { IdType } from '../contract/ids.js';
 import type { EmulatorHandle } from '../emulator/types.js';
 import type { ExchangeFeed } from '../exchange.js';
@@ -22,6 +23,8 @@ export interface DevBridgeOptions {
   exchanges: ExchangeFeed;
   port: number;
   host: string;
+  /** The bridge's log lines (adapter `ctx.log`, delivery warnings), for the console. */
+  onLog?: (entry: BridgeLogEntry) => void;
 }
 
 export interface DevBridge {
@@ -60,9 +63,11 @@ export interface DevInspectorOptions {
 }
 
 export interface DevInspector {
-  /** The page, e.g. `http://127.0.0.1:4040/`. */
+  /** The page with its session token, e.g. `http://127.0.0.1:4040/?token=…`. */
   readonly url: string;
-  /** The per-session secret its API asks for, when it asks for one. */
+  /** The page without the token (base of API calls), when `url` carries it. */
+  readonly baseUrl?: string;
+  /** The session token the inspector's API requires (X-Inspector-Token). */
   readonly secret?: string;
   close(): Promise<void>;
 }
@@ -117,6 +122,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
       exchanges: options.exchanges,
       host: options.host,
       port: options.port,
+      onLog: options.onLog,
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

@@ -40,6 +40,8 @@ export interface DevSession {
   readonly emulatorUrl?: string;
   readonly providerUrl?: string;
   readonly inspectorUrl?: string;
+  /** The inspector's session token (its API wants it as X-Inspector-Token). */
+  readonly inspectorSecret?: string;
   /** Both legs' exchange records (what the console prints). */
   readonly exchanges: ExchangeFeed;
   /** The current public URL, if a tunnel is open. */
@@ -143,8 +145,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       exchanges,
       port: options.port,
       host: options.host,
+      onLog: (entry) => emit({ type: 'log', ...entry }),
     });
     cleanups.push(() => bridge.close());
+    const { missingWebhookSecrets } = await import('../bridge/webhook-secrets.js');
+    for (const message of missingWebhookSecrets(reloader.current, { ...project.env, ...provider?.env })) {
+      emit({ type: 'warning', message });
+    }
     provider?.setCallbackBase(bridge.url);
     emulator?.setApiBaseUrl(bridge.url);
 
@@ -186,7 +193,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         emulatorUrl: emulator?.url,
         providerUrl: provider?.url,
         providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
-        inspectorUrl: inspector?.url,
+        // The page without its ?token=: the secret goes in its own field, sent as a header.
+        inspectorUrl: inspector?.baseUrl ?? inspector?.url,
         inspectorSecret: inspector?.secret,
         channel,
         providerEnv: { ...provider?.env },
@@ -268,6 +276,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
       inspectorUrl: inspector?.url,
+      inspectorSecret: inspector?.secret,
       exchanges,
       get publicUrl() {
         return publicUrl;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { idTypes } from '../contract/constants.js';
 import { problemsOf } from '../contract/problems.js';
 import { ExitCode, usageError } from '../errors.js';
+import { parseAllowedHosts } from '../lib/local-guard.js';
 import { findProjectRoot, STATE_DIR } from '../project.js';
 import { maskSecret } from '../secrets.js';
 import { renderEvent } from '../ui/emulator-events.js';
@@ -23,6 +24,7 @@ const STATE_FILE = 'emulator-state.json';
 export interface EmulateFlags {
   port?: string;
   host?: string;
+  allowHost?: string[];
   apiBaseUrl?: string;
   idType?: string;
   showSecrets?: boolean;
@@ -30,6 +32,7 @@ export interface EmulateFlags {
   strict?: boolean;
   stateDir?: string;
   messageTimeout?: string;
+  maxMessages?: string;
   rateLimit?: boolean;
   latency?: string;
   failureRate?: string;
@@ -43,6 +46,7 @@ const int = (what: string) =>
 const FlagsSchema = z.object({
   port: int('--port').min(0).max(65535).default(DEFAULT_EMULATOR_PORT),
   host: z.string().min(1).default('127.0.0.1'),
+  allowHost: z.array(z.string().min(1)).default([]),
   apiBaseUrl: z.url({ protocol: /^https?$/, error: '--api-base-url must be an http(s) URL' }).optional(),
   idType: z.enum(idTypes, { error: '--id-type must be phone or custom' }).default('phone'),
   showSecrets: z.boolean().default(false),
@@ -50,6 +54,7 @@ const FlagsSchema = z.object({
   strict: z.boolean().default(false),
   stateDir: z.string().min(1).optional(),
   messageTimeout: int('--message-timeout').min(1).optional(),
+  maxMessages: int('--max-messages').min(1).max(10_000_000).optional(),
   rateLimit: z.boolean().default(true),
   latency: int('--latency').min(0).default(0),
   failureRate: z.coerce.number({ error: '--failure-rate must be a number' }).min(0).max(1).default(0),
@@ -96,11 +101,13 @@ export async function emulatorOptionsOf(input: EmulateInput, cwd: string): Promi
   return {
     port: input.port,
     host: input.host,
+    allowedHosts: parseAllowedHosts(input.allowHost),
     stateDir,
     channels: [{ idType: input.idType, ...(input.apiBaseUrl ? { apiBaseUrl: input.apiBaseUrl } : {}) }],
     ...(input.persist ? { persistFile: join(stateDir, STATE_FILE) } : {}),
     strict: input.strict,
     ...(input.messageTimeout ? { messageTimeoutMs: input.messageTimeout } : {}),
+    ...(input.maxMessages ? { maxMessages: input.maxMessages } : {}),
     rateLimitPerSecond: input.rateLimit ? undefined : false,
     faults: {
       latencyMs: input.latency,

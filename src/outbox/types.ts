@@ -29,11 +29,19 @@ export type DeliveryResult =
   | { ok: true }
   /** Worth another try (network error, 5xx, 429). `channelWide` pauses the whole channel (429). */
   | { ok: false; retry: true; error: string; retryAfterMs?: number; channelWide?: boolean }
-  /** Will not get better (other 4xx): the event becomes a dead letter with `error` as reason. */
-  | { ok: false; retry: false; error: string };
+  /**
+   * Will not get better (other 4xx): the events become dead letters with `error` as reason.
+   * `culprits`: indexes into the batch that respond.io named (400 problem paths `events[i]...`);
+   * the outbox dead-letters only those and delivers the rest. Unnamed, a batch of more than one
+   * is split until the bad event is alone (see batch.ts).
+   */
+  | { ok: false; retry: false; error: string; culprits?: readonly number[] };
 
-/** Delivers one event (one webhook POST). Must resolve, not reject; `signal` aborts on shutdown. */
-export type Deliver = (entry: OutboxEntry, signal: AbortSignal) => Promise<DeliveryResult>;
+/**
+ * Delivers 1..maxBatch events of ONE contact, in enqueue order, as one webhook POST. Must
+ * resolve, not reject; `signal` aborts on shutdown.
+ */
+export type Deliver = (batch: readonly OutboxEntry[], signal: AbortSignal) => Promise<DeliveryResult>;
 
 export interface EnqueueOptions {
   /** Records the events straight as dead letters with this reason (e.g. an adapter produced an invalid event). */
@@ -50,7 +58,16 @@ export interface EnqueueResult {
 export interface OutboxStats {
   /** Waiting or being delivered. */
   pending: number;
+  /** Events in posts that await respond.io's answer. */
   inFlight: number;
+  /** Posts that await respond.io's answer (each carries 1..maxBatch events). */
+  inFlightPosts?: number;
+  /** Unreadable journal records found at start (moved to journal.quarantine.ndjson). */
+  quarantined?: number;
+  /** Journal writes that failed (disk full, I/O error) since start: each failed its enqueue. */
+  journalWriteFailures?: number;
+  /** Retry-After answers longer than `maxRetryAfterMs`, cut to it. */
+  cappedRetryAfter?: number;
   deadLetters: number;
   /** Delivered by this process since it started. */
   delivered: number;
@@ -75,6 +92,17 @@ export interface Outbox {
   purge(state?: OutboxState | 'all'): Promise<number>;
   /** Stops delivery and releases the storage. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * The outbox cannot record events now (disk full, I/O error): nothing was recorded, and the
+ * bridge answers the provider 503 + Retry-After so it sends them again later.
+ */
+export class OutboxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxUnavailableError';
+  }
 }
 
 /** The outbox holds as many events as it may: the bridge answers the provider 503 so it retries later. */

@@ -4,6 +4,7 @@
  * and inspector. respond.io's side is watched through the emulator's event stream; both legs'
  * exchanges through the inspector's stream (when dev serves one).
  */
+
 import type { DevSessionInfo } from '../dev/session-file.js';
 import { inspectorHeaders } from '../dev/session-file.js';
 import type { ContactRecord, EmulatorEvent, EmulatorListener, OutgoingMessageRecord } from '../emulator/types.js';
@@ -14,6 +15,7 @@ import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/type
 import { scenarios } from '../mock-provider/types.js';
 import { loadAdapter, loadProject } from '../project.js';
 import { createEventObserver } from '../simulate/observer.js';
+import type { StackOptions } from './stack.js';
 import { type LocalStack, observe } from './stack.js';
 
 /** How long both streams must stay quiet before the session counts as settled. */
@@ -216,6 +218,8 @@ export interface OpenStackOptions {
   /** Never use a running dev session. */
   ownStack?: boolean;
   providerStepMs?: number;
+  /** The local bridge's log lines (own stack only: a running dev prints its own). */
+  onLog?: StackOptions['onLog'];
 }
 
 /**
@@ -243,5 +247,7 @@ export async function findDevSession(cwd: string): Promise<DevSessionInfo | unde
 
 /** The first line a command prints when it drives the running dev session. */
 export function sessionLine(info: DevSessionInfo): string {
-  return `using the running dev session (pid ${info.pid}, bridge ${info.bridgeUrl}${info.inspectorUrl ? `, inspector ${info.inspectorUrl}` : ''}); --own-stack runs on a stack of its own`;
+  // Never the inspector's secret: only the page's address.
+  const inspector = info.inspectorUrl ? `, inspector ${info.inspectorUrl.split('?')[0]}` : '';
+  return `using the running dev session (pid ${info.pid}, bridge ${info.bridgeUrl}${inspector}); --own-stack runs on a stack of its own`;
 }

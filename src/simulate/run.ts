@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import { usageError } from '../errors.js';
 import { findProjectRoot, readEnvFile } from '../project.js';
+import type { StackOptions } from '../send/stack.js';
 import {
   adaptCasesToCapabilities,
   buildBuiltinCases,
@@ -43,6 +44,8 @@ export interface SimulateOptions {
   /** Called first when the running dev session is used. */
   onSession?(line: string): void;
   onCase?(result: CaseResult): void;
+  /** The local bridge's log lines (the adapter's `ctx.log`); not used with `target`. */
+  onLog?: StackOptions['onLog'];
 }
 
 export interface SimulateReport {
@@ -117,7 +120,13 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
   }
   const { openStack, sessionLine } = await import('../send/session-stack.js');
   // The mock provider's pause between callbacks only slows the event checks down here.
-  const stack = await openStack({ cwd, env: options.env, ownStack: options.ownStack, providerStepMs: 10 });
+  const stack = await openStack({
+    cwd,
+    env: options.env,
+    ownStack: options.ownStack,
+    providerStepMs: 10,
+    onLog: options.onLog,
+  });
   if (stack.session) options.onSession?.(sessionLine(stack.session));
   try {
     const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);

@@ -8,6 +8,7 @@
  * Close it before the bridge: open tunnel sockets keep the HTTP server from closing.
  */
 import { messageOf } from '../errors.js';
+import { withTimeout } from '../lib/timeout.js';
 import { type Tunnel, type TunnelOpener, TunnelRefusedError } from './types.js';
 
 /** Header that skips loca.lt's reminder page; harmless elsewhere. */
@@ -198,10 +199,11 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
     let timer: NodeJS.Timeout | undefined;
     const probe = async () => {
       const started = Date.now();
+      const deadline = withTimeout(undefined, timeout);
       try {
         const response = await fetchImpl(target, {
           headers: { [BYPASS_REMINDER_HEADER]: '1', 'user-agent': 'custom-channel-canary' },
-          signal: AbortSignal.timeout(timeout),
+          signal: deadline.signal,
         });
         await response.arrayBuffer();
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -217,6 +219,8 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
           down.wake(`canary: ${reason} (${consecutive} in a row)`);
           return;
         }
+      } finally {
+        deadline.clear();
       }
       if (!stopped) timer = setTimeout(probe, interval);
     };
