@@ -73,7 +73,12 @@ try {
     );
   } else {
     const times = [];
+    const nodeOnly = [];
     for (let i = 0; i < Math.min(runs, 5); i += 1) {
+      // Baseline, interleaved: a bare `node -e 0` spawn on this machine, now (its load included).
+      const bare = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      nodeOnly.push(performance.now() - bare);
       const start = performance.now();
       const run = spawnSync(process.execPath, [join(process.cwd(), 'bin/custom-channel.js'), 'simulate', '--all'], {
         cwd: join(folder, 'p'),
@@ -92,6 +97,8 @@ try {
       pass: wall < 2000,
     });
     report('simulate --all first run (cold transpile cache)', cold, 'ms', { target: '< 2000 ms', pass: cold < 2000 });
+    report('bare node -e 0 spawn (baseline)', median(nodeOnly), 'ms');
+    report('simulate --all wall vs bare node spawn', wall / median(nodeOnly), 'x');
   }
 } finally {
   rmSync(folder, { recursive: true, force: true });

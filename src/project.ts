@@ -3,7 +3,8 @@
  * its `.env`, its local state folder and its adapter, loaded from TypeScript source with jiti
  * so users need no build step.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
@@ -148,16 +149,27 @@ export interface LoadAdapterOptions {
   selfAlias?: boolean;
   /**
    * Where transpiled sources are kept between runs, keyed by their content (default
-   * `<project>/.custom-channel/cache/jiti`; `false` transpiles every time). Transpiling with
+   * `$XDG_CACHE_HOME/custom-channel/jiti`; `false` transpiles every time). Transpiling with
    * babel costs about 300 ms per start; a cache hit costs a file read.
    */
   cacheDir?: string | false;
 }
 
-/** The default transpile cache: the project's state folder, else jiti's own default. */
-function defaultCacheDir(path: string): string | true {
-  const root = findProjectRoot(dirname(path));
-  return root ? join(root, STATE_DIR, 'cache', 'jiti') : true;
+/**
+ * The default transpile cache: one per user (`$XDG_CACHE_HOME/custom-channel/jiti`, 0700), so
+ * every project and run shares it. Not a shared /tmp folder: a planted entry would run as code.
+ * Entries are keyed by file path and validated by a hash of the source, so edits never hit a
+ * stale entry, and a half-written entry is never used.
+ */
+function defaultCacheDir(): string | false {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const dir = join(base, 'custom-channel', 'jiti');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -169,7 +181,7 @@ export async function loadAdapter(path: string, options: LoadAdapterOptions = {}
   const jiti = createJiti(pathToFileURL(path).href, {
     // No module cache: `dev` reloads the adapter after an edit. The fs cache is keyed by content.
     moduleCache: false,
-    fsCache: options.cacheDir ?? defaultCacheDir(path),
+    fsCache: options.cacheDir ?? defaultCacheDir(),
     alias: options.selfAlias === false ? undefined : { 'custom-channel': selfEntry() },
   });
   let loaded: unknown;

@@ -3,7 +3,7 @@
  * and `send` (no flags about it) go through that dev, so its NDJSON console and its inspector
  * show them; with dev stopped the same commands pass on their own stack.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,18 @@ describe('send and simulate inside a project with dev running', () => {
     expect(simulate.stdout).toMatch(/15 passed, 0 failed/);
 
     // The inspector lists every case's exchange with the bridge.
-    const entries = (await (await fetch(new URL('api/entries', inspectorUrl))).json()) as Entry[];
+    const published = JSON.parse(readFileSync(sessionFile, 'utf8')) as {
+      inspectorUrl: string;
+      inspectorSecret: string;
+    };
+    expect(published.inspectorUrl).not.toContain('token=');
+    expect(simulate.stdout).not.toContain(published.inspectorSecret);
+    const entries = (await (
+      await fetch(new URL('api/entries', published.inspectorUrl), {
+        headers: { authorization: `Bearer ${published.inspectorSecret}` },
+      })
+    ).json()) as Entry[];
+    expect(new URL(inspectorUrl).origin).toBe(new URL(published.inspectorUrl).origin);
     const urls = entries.filter((e) => e.kind === 'exchange' && e.exchange?.leg).map((e) => e.exchange?.url);
     const list = await runCli(['simulate', '--list', '--json'], { cwd: root, env: env() });
     const cases = JSON.parse(list.stdout) as Array<{ name: string; leg: string }>;

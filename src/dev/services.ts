@@ -65,6 +65,8 @@ export interface DevInspectorOptions {
 export interface DevInspector {
   /** The page with its session token, e.g. `http://127.0.0.1:4040/?token=…`. */
   readonly url: string;
+  /** The page without the token (base of API calls), when `url` carries it. */
+  readonly baseUrl?: string;
   /** The session token the inspector's API requires (X-Inspector-Token). */
   readonly secret?: string;
   close(): Promise<void>;

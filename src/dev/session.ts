@@ -193,7 +193,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         emulatorUrl: emulator?.url,
         providerUrl: provider?.url,
         providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
-        inspectorUrl: inspector?.url,
+        // The page without its ?token=: the secret goes in its own field, sent as a header.
+        inspectorUrl: inspector?.baseUrl ?? inspector?.url,
         inspectorSecret: inspector?.secret,
         channel,
         providerEnv: { ...provider?.env },

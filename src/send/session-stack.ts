@@ -247,5 +247,7 @@ export async function findDevSession(cwd: string): Promise<DevSessionInfo | unde
 
 /** The first line a command prints when it drives the running dev session. */
 export function sessionLine(info: DevSessionInfo): string {
-  return `using the running dev session (pid ${info.pid}, bridge ${info.bridgeUrl}${info.inspectorUrl ? `, inspector ${info.inspectorUrl}` : ''}); --own-stack runs on a stack of its own`;
+  // Never the inspector's secret: only the page's address.
+  const inspector = info.inspectorUrl ? `, inspector ${info.inspectorUrl.split('?')[0]}` : '';
+  return `using the running dev session (pid ${info.pid}, bridge ${info.bridgeUrl}${inspector}); --own-stack runs on a stack of its own`;
 }
