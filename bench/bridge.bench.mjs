@@ -92,15 +92,27 @@ async function messageServer(kind) {
   let url;
   let close;
   if (kind.startsWith('bridge')) {
-    // bridge: this checkout, logger off; bridge-logged: with `start`'s production logging
-    // (pino JSON at info, to /dev/null here); bridge-main: the build in BENCH_BASELINE_DIST
+    // bridge: this checkout, logger off, adapter calling the provider stub; bridge-direct(-logged):
+    // an adapter answering at once, logger off (or `start`'s production logging: pino JSON at
+    // info, to /dev/null here), against the minimal server; bridge-main: the build in BENCH_BASELINE_DIST
     // (e.g. main's dist), for the happy-path ratio; bridge-queued: the provider always busy, so
     // every /message is answered from the durable send queue.
     const lib = kind === 'bridge-main' ? await import(join(process.env.BENCH_BASELINE_DIST, 'index.js')) : null;
     const start = lib?.startBridge ?? startBridge;
     const define = lib?.defineAdapter ?? defineAdapter;
-    const adapter =
-      kind === 'bridge-queued'
+    const direct = kind.startsWith('bridge-direct');
+    const adapter = direct
+      ? define({
+          // The bridge's own cost: an adapter that answers at once (no provider call), as the minimal server does.
+          name: 'direct',
+          capabilities: { messageTypes: ['text'], statuses: ['sent'] },
+          async send() {
+            sent += 1;
+            return { mId: `m-${sent}` };
+          },
+          webhooks: [],
+        })
+      : kind === 'bridge-queued'
         ? define({
             name: 'busy',
             capabilities: { messageTypes: ['text'], statuses: ['sent'] },
@@ -115,7 +127,7 @@ async function messageServer(kind) {
       channel,
       respondio: { webhookUrl: `${provider.url}/custom/channel/webhook/` },
       stateDir,
-      ...(kind === 'bridge-logged' ? { logger: { level: 'info', stream: createWriteStream('/dev/null') } } : {}),
+      ...(kind.endsWith('-logged') ? { logger: { level: 'info', stream: createWriteStream('/dev/null') } } : {}),
       ...(kind === 'bridge-queued' ? { sendTimeoutMs: 20 } : {}),
     });
     url = bridge.url;
@@ -184,7 +196,7 @@ async function interleavedP50(urls, count) {
 const range = (values, digits = 0) => `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
 
 async function messageBench() {
-  const kinds = ['minimal', 'proxy', 'bridge', 'bridge-logged'];
+  const kinds = ['minimal', 'bridge-direct', 'bridge-direct-logged', 'proxy', 'bridge'];
   if (process.env.BENCH_BASELINE_DIST) kinds.push('bridge-main');
   const servers = {};
   for (const kind of kinds) servers[kind] = await startChild('message', kind);
@@ -205,9 +217,9 @@ async function messageBench() {
     target: '>= 0.8',
     pass: vsProxy >= 0.8,
   });
-  for (const kind of ['bridge', 'bridge-logged']) {
+  for (const kind of ['bridge-direct', 'bridge-direct-logged']) {
     const ratio = med(kind) / med('minimal');
-    const label = kind === 'bridge' ? 'logger off' : "start's logging on";
+    const label = kind === 'bridge-direct' ? 'logger off' : "start's logging on";
     report(`/message throughput vs minimal token+{mId} Fastify (${label})`, med(kind), 'req/s', {
       ratio,
       target: '>= 0.9',
@@ -229,9 +241,9 @@ async function messageBench() {
     target: '< 1 ms added',
     pass: added < 1,
   });
-  for (const kind of ['bridge', 'bridge-logged']) {
+  for (const kind of ['bridge-direct', 'bridge-direct-logged']) {
     const extra = p50[kind] - p50.minimal;
-    report(`/message added p50 vs minimal (${kind === 'bridge' ? 'logger off' : 'logging on'})`, extra, 'ms', {
+    report(`/message added p50 vs minimal (${kind === 'bridge-direct' ? 'logger off' : 'logging on'})`, extra, 'ms', {
       ratio: p50[kind] / p50.minimal,
       target: '< 0.2 ms added',
       pass: extra < 0.2,

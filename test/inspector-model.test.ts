@@ -171,3 +171,61 @@ describe('History', () => {
     expect(third.list().map((e) => e.seq)).toEqual([9, 10, 11, 12, 13]);
   });
 });
+
+describe('buildView: a queued send', () => {
+  it('puts the send queue steps and the later provider call under the bubble of the bridge mId', () => {
+    const t = 1_767_225_600_000;
+    const mId = 'cc-0b1c2d3e-0000-4000-8000-000000000001';
+    const entries = capture((feed) => {
+      const base = { requestHeaders: {}, latencyMs: 1, contactId: '+60177872890', messageType: 'text' };
+      feed.publish({
+        ...base,
+        time: t,
+        leg: 'respondio',
+        direction: 'in',
+        method: 'POST',
+        url: '/message',
+        status: 200,
+        latencyMs: 5000,
+        requestBody: { channelId: CHANNEL_ID, contactId: '+60177872890', message: { type: 'text', text: 'Hi' } },
+        responseBody: { mId },
+        mId,
+      });
+      const step = (time: number, method: string, status: number, body: Record<string, unknown>) =>
+        feed.publish({
+          ...base,
+          time,
+          leg: 'queue',
+          direction: 'out',
+          method,
+          url: 'send-queue',
+          status,
+          requestBody: body,
+          mId,
+        });
+      step(t + 5000, 'QUEUED', 202, { step: 'queued', attempts: 6 });
+      step(t + 6000, 'ATTEMPT', 503, { step: 'attempt', attempts: 7, nextAt: t + 7000 });
+      feed.publish({
+        ...base,
+        time: t + 7000,
+        leg: 'provider',
+        direction: 'out',
+        method: 'POST',
+        url: 'http://127.0.0.1:4010/v1/messages',
+        status: 200,
+        responseBody: { id: 'prov-9' },
+        mId,
+      });
+      step(t + 7001, 'SENT', 200, { step: 'sent', attempts: 8, providerMId: 'prov-9' });
+    });
+    const bubble = buildView(entries).conversations[0].bubbles[0];
+    expect(bubble).toMatchObject({ kind: 'outbound', mId, status: 'sent' });
+    const kinds = bubble.exchanges.map((seq) => {
+      const x = (entries[seq - 1] as { exchange: Exchange }).exchange;
+      return `${x.leg}:${x.method}`;
+    });
+    expect(kinds.sort()).toEqual(
+      ['provider:POST', 'queue:ATTEMPT', 'queue:QUEUED', 'queue:SENT', 'respondio:POST'].sort(),
+    );
+  });
+});

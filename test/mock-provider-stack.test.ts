@@ -56,7 +56,8 @@ beforeAll(async () => {
   });
   emulator.setApiBaseUrl(bridge.url);
   mock.setCallbackBase(bridge.url);
-}, 30_000);
+  // jiti compiles the adapter and the custom-channel sources it imports: slow on a busy machine.
+}, 90_000);
 
 afterAll(async () => {
   await mock?.close();

@@ -227,3 +227,51 @@ describe('control API and injection', () => {
     await expect(mock.injectInbound({ from: '+60177872890', text: 'x' })).rejects.toThrow(/answered 401/);
   });
 });
+
+describe('fault mode and idempotency keys', () => {
+  const auth = { authorization: 'Bearer k-123456789' };
+  const payload = { to: '+60177872890', type: 'text', text: 'x' };
+
+  it('answers 503 (with Retry-After) while down, then dedupes sends by Idempotency-Key', async () => {
+    const built = buildMockProvider({ apiKey: 'k-123456789' });
+    const fault = await built.app.inject({
+      method: 'PUT',
+      url: '/_mock/fault',
+      payload: { mode: '503', seconds: 60, retryAfter: '2' },
+    });
+    expect(fault.json().fault).toMatchObject({ mode: '503', retryAfter: '2' });
+    const down = await built.app.inject({ method: 'POST', url: '/v1/messages', headers: auth, payload });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('2');
+    expect(built.refused()).toBe(1);
+    expect((await built.app.inject({ method: 'PUT', url: '/_mock/fault', payload: { mode: 'nope' } })).statusCode).toBe(
+      400,
+    );
+    await built.setFault(undefined);
+    const headers = { ...auth, 'idempotency-key': 'cc-1' };
+    const first = await built.app.inject({ method: 'POST', url: '/v1/messages', headers, payload });
+    const again = await built.app.inject({ method: 'POST', url: '/v1/messages', headers, payload });
+    expect(first.json()).toMatchObject({ status: 'accepted' });
+    expect(again.json()).toEqual({ id: first.json().id, status: 'duplicate' });
+    expect(built.sends()).toHaveLength(1);
+    expect(built.sends()[0]).toMatchObject({ idempotencyKey: 'cc-1', deliveries: 2 });
+    await built.close();
+  });
+
+  it('refuses connections while down in "refuse" mode, and listens again on the same port after', async () => {
+    const mock = await startMockProvider({ apiKey: 'k-123456789' });
+    try {
+      await mock.setFault({ mode: 'refuse', ms: 300 });
+      await expect(fetch(`${mock.url}/v1/messages`, { method: 'POST' })).rejects.toThrow('fetch failed');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const up = await fetch(`${mock.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      expect(up.status).toBe(200);
+    } finally {
+      await mock.close();
+    }
+  });
+});

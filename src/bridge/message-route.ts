@@ -85,7 +85,9 @@ async function sendWithinBudget(
   const queue = deps.sendQueue?.();
   const seq = queue ? queue.nextSeq() : 0;
   const id = newSendId();
-  const input: SendInput = { ...received, idempotencyKey: id };
+  // `received` is zod's fresh copy of the body: set the key on it rather than copy it again.
+  const input: SendInput = received;
+  input.idempotencyKey = id;
   const receivedAt = deps.now();
   const policy = deps.sendPolicy ?? DEFAULT_SEND_POLICY;
   if (queue?.busy(input.contactId)) {

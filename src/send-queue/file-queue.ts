@@ -10,7 +10,11 @@ import { messageOf } from '../errors.js';
 import { buildRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { acquireLock } from '../outbox/lock.js';
 import { readSendJournal, SendJournal } from './journal.js';
-import { addRecord, line, replaySends } from './state.js';
+import { type FileSendQueueOptions, type ResolvedQueueOptions, seconds, withQueueDefaults } from './options.js';
+import { addRecord, line, replaySends, snapshotLines } from './state.js';
+
+export type { FileSendQueueOptions };
+
 import type {
   EnqueueSend,
   QueuedSend,
@@ -21,32 +25,6 @@ import type {
   SendState,
   SendWorker,
 } from './types.js';
-
-const seconds = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
-
-export interface FileSendQueueOptions {
-  dir: string;
-  /** List only (`outbox list --sends` while the bridge runs): no lock, no writes. */
-  readOnly?: boolean;
-  now?: () => number;
-  /** Give up on a send this long after respond.io handed it over (default 1 hour). */
-  maxAgeMs?: number;
-  /** Give up after this many tries, counting those inside `/message` (default 100). */
-  maxAttempts?: number;
-  /** Tries in flight at once, across contacts (default 16). */
-  concurrency?: number;
-  /** Tries per second at most (the adapter's `capabilities.sendRate`); default none. */
-  sendRate?: number;
-  /** Backoff between tries of one send (default 1 s doubling to 15 s, with jitter). */
-  backoff?: { baseMs?: number; maxMs?: number };
-  /** A provider's Retry-After longer than this is cut to it (default 5 minutes). */
-  maxRetryAfterMs?: number;
-  /** provider id -> mId mappings kept for late status callbacks (default 100,000). */
-  mapLimit?: number;
-  /** On stop, in-flight tries get this long before they are aborted (default 2 s). */
-  stopGraceMs?: number;
-  log?: (message: string, data?: Record<string, unknown>) => void;
-}
 
 /**
  * Opens (creating) the queue and replays its journal.
@@ -75,9 +53,7 @@ export async function openFileSendQueue(options: FileSendQueueOptions): Promise<
 
 export class FileSendQueue implements SendQueue {
   readonly dir: string;
-  #o: Required<Omit<FileSendQueueOptions, 'sendRate' | 'log' | 'readOnly' | 'backoff'>> & {
-    backoff: { baseMs: number; maxMs: number };
-  };
+  #o: ResolvedQueueOptions;
   #log: NonNullable<FileSendQueueOptions['log']>;
   #journal?: SendJournal;
   #release: () => void;
@@ -113,17 +89,7 @@ export class FileSendQueue implements SendQueue {
     release = () => {},
   ) {
     this.dir = options.dir;
-    this.#o = {
-      dir: options.dir,
-      now: options.now ?? Date.now,
-      maxAgeMs: options.maxAgeMs ?? 3_600_000,
-      maxAttempts: options.maxAttempts ?? 100,
-      concurrency: options.concurrency ?? 16,
-      backoff: { baseMs: options.backoff?.baseMs ?? 1000, maxMs: options.backoff?.maxMs ?? 15_000 },
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 300_000,
-      mapLimit: options.mapLimit ?? 100_000,
-      stopGraceMs: options.stopGraceMs ?? 2000,
-    };
+    this.#o = withQueueDefaults(options);
     this.#log = options.log ?? (() => {});
     if (options.sendRate) this.#limiter = buildRateLimiter({ limit: options.sendRate, now: this.#o.now });
     this.#journal = journal;
@@ -418,15 +384,7 @@ export class FileSendQueue implements SendQueue {
     if (!journal) return;
     const live = this.#pending.size + this.#dead.size * 2 + this.#map.size;
     if (journal.records < live * 2 + 10_000) return;
-    const parts: string[] = [];
-    for (const [pm, id] of this.#map) parts.push(line({ op: 'map', id, pm }));
-    for (const send of this.#dead.values()) {
-      parts.push(
-        line(addRecord(send)),
-        line({ op: 'dead', id: send.id, at: send.deadAt ?? 0, reason: send.reason ?? '' }),
-      );
-    }
-    for (const send of this.#pending.values()) parts.push(line(addRecord(send)));
+    const parts = snapshotLines(this.#pending, this.#dead, this.#map);
     journal.compact(parts.join(''), parts.length);
   }
 

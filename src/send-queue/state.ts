@@ -70,3 +70,21 @@ export function replaySends(records: readonly unknown[], mapLimit: number): Repl
   }
   return state;
 }
+
+/** The live records (mappings, dead letters, pending sends) that compaction keeps. */
+export function snapshotLines(
+  pending: ReadonlyMap<string, QueuedSend>,
+  dead: ReadonlyMap<string, QueuedSend>,
+  map: ReadonlyMap<string, string>,
+): string[] {
+  const parts: string[] = [];
+  for (const [pm, id] of map) parts.push(line({ op: 'map', id, pm }));
+  for (const send of dead.values()) {
+    parts.push(
+      line(addRecord(send)),
+      line({ op: 'dead', id: send.id, at: send.deadAt ?? 0, reason: send.reason ?? '' }),
+    );
+  }
+  for (const send of pending.values()) parts.push(line(addRecord(send)));
+  return parts;
+}
