@@ -85,21 +85,23 @@ describe('outbox list', () => {
 
 describe('inspector API', () => {
   it('answers ?since=-1 (and other bad values) with 400 and Origin: null with 403, never 500', async () => {
-    const { app } = await buildInspector({});
+    const secret = 'inspector-session-secret-0123456789';
+    const auth = { 'x-inspector-token': secret };
+    const { app } = await buildInspector({ secret });
     try {
       for (const since of ['-1', 'abc', '1.5', '1e400']) {
         for (const url of ['/api/entries', '/api/stream']) {
-          const res = await app.inject({ url: `${url}?since=${since}` });
+          const res = await app.inject({ url: `${url}?since=${since}`, headers: auth });
           expect(res.statusCode, `${url}?since=${since}`).toBe(400);
           expect(res.json().error.message).toMatch(/since must be a whole number >= 0/);
         }
       }
-      expect((await app.inject({ url: '/api/entries?since=0' })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/api/entries?since=0', headers: auth })).statusCode).toBe(200);
       for (const origin of ['null', 'not a url', 'http://evil.example']) {
         const res = await app.inject({
           method: 'POST',
           url: '/api/replay',
-          headers: { origin, 'content-type': 'application/json' },
+          headers: { ...auth, origin, 'content-type': 'application/json' },
           payload: '{"seq":1}',
         });
         expect(res.statusCode, origin).toBe(403);

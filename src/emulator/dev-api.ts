@@ -16,6 +16,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ContactIdentifier, DevApiMessage } from '../contract/developer-api.js';
 import { formatProblem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
+import { MAX_JSON_DEPTH } from '../lib/json-depth.js';
+import { limitJsonDepth } from '../lib/server-limits.js';
 import { bearerToken, safeEqual } from '../secrets.js';
 import type { EmulatorCore } from './core.js';
 import { registerDirectory } from './dev-api-directory.js';
@@ -94,17 +96,7 @@ export function registerDevApi(app: FastifyInstance, core: EmulatorCore): void {
     async (v2) => {
       v2.addHook('onRequest', (request, reply) => gate(core, request, reply));
       // The SDK sends `Content-Type: application/json` with no body on GET and DELETE.
-      v2.removeContentTypeParser('application/json');
-      v2.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
-        if (text === '') return done(null, undefined);
-        try {
-          done(null, JSON.parse(text as string));
-        } catch (error) {
-          const parseError = error as Error & { statusCode?: number };
-          parseError.statusCode = 400;
-          done(parseError, undefined);
-        }
-      });
+      limitJsonDepth(v2, MAX_JSON_DEPTH, { allowEmpty: true });
       registerDirectory(v2, core);
       // After the gate, so a wrong token on any path is 401, and a route respond.io has but the emulator lacks is not a 404.
       v2.all('/*', async (request, reply) =>

@@ -43,12 +43,22 @@ export function fastifyTimeouts(requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): 
 /**
  * Replaces Fastify's JSON parser by one that refuses JSON nested deeper than `limit` (400
  * naming the limit) and otherwise is Fastify's own (prototype-poisoning keys refused).
+ * `allowEmpty`: a request with `Content-Type: application/json` and no body has no body
+ * (respond.io's SDK sends such GETs and DELETEs) instead of being a 400.
  * @example limitJsonDepth(app)
  */
-export function limitJsonDepth(app: FastifyInstance, limit = MAX_JSON_DEPTH): void {
+export function limitJsonDepth(
+  app: FastifyInstance,
+  limit = MAX_JSON_DEPTH,
+  options: { allowEmpty?: boolean } = {},
+): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   if (app.hasContentTypeParser('application/json')) app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (options.allowEmpty && body === '') {
+      done(null, undefined);
+      return;
+    }
     const at = depthExceededAt(body as string, limit);
     if (at >= 0) {
       done(new JsonTooDeepError(limit, at), undefined);

@@ -55,6 +55,9 @@ export interface Servers {
   close(): Promise<void>;
 }
 
+/** The inspector's per-session secret, as `dev` would generate it. */
+export const INSPECTOR_SECRET = 'inspector-session-secret-for-the-corpus';
+
 const viaInject =
   (app: FastifyInstance) =>
   async (request: Sent): Promise<Answer> => {
@@ -107,6 +110,7 @@ export async function openServers(): Promise<Servers> {
     },
     exchanges,
     token: () => BRIDGE_TOKEN,
+    secret: INSPECTOR_SECRET,
   });
   const mock = buildMockProvider({ apiKey: MOCK_API_KEY, fetch: (async () => new Response('{}')) as typeof fetch });
   const stub = await startProviderStub({ root: CLICKSEND, callbackDelayMs: 5 });
@@ -123,7 +127,12 @@ export async function openServers(): Promise<Servers> {
     },
     {
       name: 'inspector',
-      send: viaInject(inspector.app),
+      // The session secret goes with every request: the corpus is about bodies, not auth.
+      send: (request) =>
+        viaInject(inspector.app)({
+          ...request,
+          headers: { 'x-inspector-token': INSPECTOR_SECRET, ...request.headers },
+        }),
       probe: { method: 'GET', url: '/api/entries' },
       reads: ['/api/conversations', '/api/info'],
     },
