@@ -111,6 +111,17 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   app.decorate('bridge', { getter: () => runtime });
 
   app.addHook('onReady', async () => {
+    if (!outbox && options.redisUrl) {
+      // Loaded only when asked for: ioredis stays out of the file-outbox start-up.
+      const { openRedisOutbox } = await import('../outbox/redis-outbox.js');
+      outbox = await openRedisOutbox({
+        url: options.redisUrl,
+        channelId: options.channel.channelId,
+        rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
+        onWarning: (message) => app.log.warn(message),
+      });
+      ownOutbox = true;
+    }
     if (!outbox) {
       outbox = await openFileOutbox({
         ...options.outboxOptions,
@@ -145,12 +156,15 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       (error: Error) => ({ error: error.message }),
     );
     const stats = outbox?.stats();
-    const ready = Boolean(stats) && 'name' in adapter;
+    // A shared outbox (Redis) can be unreachable: say so, and why.
+    const store = outbox?.health?.();
+    const ready = Boolean(stats) && 'name' in adapter && store?.ok !== false;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ok' : 'unavailable',
       adapter,
       outbox: stats ?? null,
       lastDeliveryError: stats?.lastError ?? null,
+      ...(store?.ok === false ? { outboxUnavailable: store.reason } : {}),
     });
   });
   registerMessageRoute(app, {

@@ -19,6 +19,8 @@ export interface BridgeOptions {
   env?: Record<string, string | undefined>;
   /** Replaces the file outbox (e.g. a shared queue). The bridge starts and stops its delivery. */
   outbox?: Outbox;
+  /** Use the shared Redis outbox at this URL instead of the file journal (several instances, one channel). */
+  redisUrl?: string;
   /** Local state folder; the file outbox lives in `<stateDir>/outbox` (default `./.custom-channel`). */
   stateDir?: string;
   /** Settings of the default file outbox (dir is derived from `stateDir`). */

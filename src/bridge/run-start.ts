@@ -8,6 +8,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
+import { checkRedisUrl, describeRedisUrl } from '../outbox/redis/url.js';
 import { loadAdapter, loadProject } from '../project.js';
 import { maskSecret } from '../secrets.js';
 import { startBridge } from './start.js';
@@ -17,6 +18,8 @@ export interface StartFlags {
   host?: string;
   rateLimit?: string;
   logLevel?: string;
+  /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
+  redis?: string;
 }
 
 const FlagsSchema = z.object({
@@ -25,7 +28,7 @@ const FlagsSchema = z.object({
   rateLimit: z.coerce.number().positive().max(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
 });
-export type StartOptions = z.infer<typeof FlagsSchema>;
+export type StartOptions = z.infer<typeof FlagsSchema> & { redisUrl?: string };
 
 /** Flags (with PORT/HOST from the environment as fallbacks) -> checked options. */
 export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = process.env): StartOptions {
@@ -40,7 +43,8 @@ export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = proc
     const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
   }
-  return parsed.data;
+  const redis = flags.redis ?? env.CUSTOM_CHANNEL_REDIS_URL;
+  return redis ? { ...parsed.data, redisUrl: checkRedisUrl(redis) } : parsed.data;
 }
 
 export interface RunStartInput extends StartOptions {
@@ -83,6 +87,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       host: input.host,
       port: input.port,
       rateLimitPerSecond: input.rateLimit,
+      redisUrl: input.redisUrl,
       logger: { level: input.logLevel },
     });
   } catch (error) {
@@ -104,6 +109,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       token: maskSecret(token),
       webhookUrl,
       outbox: bridge.outbox.stats(),
+      ...(input.redisUrl ? { redis: describeRedisUrl(input.redisUrl) } : {}),
     },
     'bridge listening',
   );

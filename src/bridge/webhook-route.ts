@@ -11,6 +11,7 @@ import { WebhookBodySchema } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError } from '../outbox/types.js';
+import { OutboxUnavailableError } from '../outbox/unavailable.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
@@ -131,6 +132,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         error = messageOf(caught);
         if (caught instanceof OutboxFullError) {
           answer = { status: 503, headers: { 'retry-after': '5' }, body: { error: { message: error } } };
+        } else if (caught instanceof OutboxUnavailableError) {
+          request.log.warn({ err: caught.message }, 'outbox unavailable: provider asked to retry');
+          const retryAfter = String(caught.retryAfterSeconds);
+          answer = { status: 503, headers: { 'retry-after': retryAfter }, body: { error: { message: error } } };
         } else {
           request.log.error({ err: caught }, 'provider webhook failed');
           // Nothing was recorded: a 500 makes the provider send it again.

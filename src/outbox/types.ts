@@ -30,10 +30,10 @@ export type DeliveryResult =
   /** Worth another try (network error, 5xx, 429). `channelWide` pauses the whole channel (429). */
   | { ok: false; retry: true; error: string; retryAfterMs?: number; channelWide?: boolean }
   /** Will not get better (other 4xx): the event becomes a dead letter with `error` as reason. */
-  | { ok: false; retry: false; error: string };
+  | { ok: false; retry: false; error: string; culprits?: readonly number[] };
 
-/** Delivers one event (one webhook POST). Must resolve, not reject; `signal` aborts on shutdown. */
-export type Deliver = (entry: OutboxEntry, signal: AbortSignal) => Promise<DeliveryResult>;
+/** Delivers 1..maxBatch events of ONE contact, in enqueue order, as one webhook POST. Must resolve, not reject. */
+export type Deliver = (batch: readonly OutboxEntry[], signal: AbortSignal) => Promise<DeliveryResult>;
 
 export interface EnqueueOptions {
   /** Records the events straight as dead letters with this reason (e.g. an adapter produced an invalid event). */
@@ -75,6 +75,8 @@ export interface Outbox {
   purge(state?: OutboxState | 'all'): Promise<number>;
   /** Stops delivery and releases the storage. Idempotent. */
   close(): Promise<void>;
+  /** Whether events can be recorded right now, and why not (a shared store may be unreachable). */
+  health?(): { ok: boolean; reason?: string };
 }
 
 /** The outbox holds as many events as it may: the bridge answers the provider 503 so it retries later. */
