@@ -32,7 +32,7 @@ function harness(answer: () => Response | Promise<Response>) {
     timeoutMs: 1000,
     exchanges: feed,
   });
-  return { deliver: () => deliver(entry, new AbortController().signal), requests, records };
+  return { deliver: () => deliver([entry], new AbortController().signal), requests, records };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

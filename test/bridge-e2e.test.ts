@@ -58,7 +58,8 @@ describe('bridge end to end', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(exactlyOnce(stub, 1000)).toEqual({ missing: 0, duplicated: 0, distinct: 1000 });
     const faults = stub.arrivals.filter((a) => a.status === 500 || a.status === 429).length;
-    expect(faults).toBeGreaterThan(200);
+    // Posts carry up to 10 events of a contact each: judge the faults by posts, not events.
+    expect(faults).toBeGreaterThan(stub.arrivals.length * 0.2);
     const health = (await (await fetch(`${url}/health`)).json()) as { outbox: { pending: number } };
     expect(health.outbox.pending).toBe(0);
     bridge.child.kill('SIGTERM');
@@ -104,8 +105,8 @@ describe('bridge end to end', () => {
     expect(result.missing).toBe(0);
     expect(result.distinct).toBe(1000);
     // A POST that respond.io had answered but whose "delivered" mark the killed process never
-    // wrote is sent again: at most the deliveries in flight at the kill (concurrency 4).
-    expect(result.duplicated, `duplicates after kill -9: ${result.duplicated}`).toBeLessThanOrEqual(4);
+    // wrote is sent again: at most the events in flight at the kill (4 posts of up to 10).
+    expect(result.duplicated, `duplicates after kill -9: ${result.duplicated}`).toBeLessThanOrEqual(40);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     // Nothing left behind: the outbox command sees an empty outbox.

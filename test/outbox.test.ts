@@ -32,17 +32,32 @@ function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   });
 }
 
-/** A deliver that answers from a script (default ok) and records the mIds and times. */
+/**
+ * A deliver that answers each event of a post from a script (default ok) and records the mIds
+ * and times. A post is answered like respond.io: ok when every event is; a 4xx naming the
+ * events the script refuses; else retried as a whole when any event is to be retried.
+ */
 function scripted(answer: (mId: string, attempt: number) => DeliveryResult = () => ({ ok: true })) {
   const calls: Array<{ mId: string; at: number }> = [];
+  const posts: string[][] = [];
   const attempts = new Map<string, number>();
-  const deliver: Deliver = async (entry) => {
-    const n = (attempts.get(entry.item.event.mId) ?? 0) + 1;
-    attempts.set(entry.item.event.mId, n);
-    calls.push({ mId: entry.item.event.mId, at: Date.now() });
-    return answer(entry.item.event.mId, n);
+  const deliver: Deliver = async (batch) => {
+    posts.push(batch.map((entry) => entry.item.event.mId));
+    const results = batch.map((entry) => {
+      const mId = entry.item.event.mId;
+      const n = (attempts.get(mId) ?? 0) + 1;
+      attempts.set(mId, n);
+      calls.push({ mId, at: Date.now() });
+      return answer(mId, n);
+    });
+    const refused = results.flatMap((r, i) => (!r.ok && !r.retry ? [i] : []));
+    if (refused.length > 0) {
+      const first = results[refused[0]] as { error: string };
+      return { ok: false, retry: false, error: first.error, culprits: batch.length > 1 ? refused : undefined };
+    }
+    return results.find((r) => !r.ok) ?? { ok: true };
   };
-  return { deliver, calls };
+  return { deliver, calls, posts };
 }
 
 let dir: string;
@@ -101,8 +116,8 @@ describe('file outbox', () => {
     await outbox.enqueue(Array.from({ length: 45 }, (_, i) => event(`r${i}`, `+6011111${String(i).padStart(4, '0')}`)));
     // Answers take a while: a slot is counted from the answer, so starts are spaced at least a window apart.
     const { deliver: answer, calls } = scripted();
-    const deliver: Deliver = async (entry, signal) => {
-      const result = await answer(entry, signal);
+    const deliver: Deliver = async (batch, signal) => {
+      const result = await answer(batch, signal);
       await new Promise((resolve) => setTimeout(resolve, 15));
       return result;
     };
@@ -135,18 +150,22 @@ describe('file outbox', () => {
     expect(outbox.stats()).toMatchObject({ pending: 0, deadLetters: 1 });
   });
 
-  it("delivers one contact's events in order, a retried one holding back those behind it", async () => {
-    const outbox = await openOutbox({ dir, backoff: { baseMs: 5, maxMs: 20 } });
-    await outbox.enqueue(['o1', 'o2', 'o3', 'o4'].map((mId) => event(mId)));
+  it("delivers one contact's events in order, a retried post holding back those behind it", async () => {
+    const outbox = await openOutbox({ dir, backoff: { baseMs: 5, maxMs: 20 }, maxBatch: 2 });
+    await outbox.enqueue(['o1', 'o2', 'o3', 'o4', 'o5'].map((mId) => event(mId)));
     const delivered: string[] = [];
-    const { deliver } = scripted((mId, attempt) => {
-      if (mId === 'o2' && attempt < 3) return { ok: false, retry: true, error: 'respond.io answered 502' };
-      delivered.push(mId);
-      return { ok: true };
-    });
+    const { deliver: script, posts } = scripted((mId, attempt) =>
+      mId === 'o2' && attempt < 3 ? { ok: false, retry: true, error: 'respond.io answered 502' } : { ok: true },
+    );
+    const deliver: Deliver = async (batch, signal) => {
+      const result = await script(batch, signal);
+      if (result.ok) delivered.push(...batch.map((entry) => entry.item.event.mId));
+      return result;
+    };
     outbox.start(deliver);
-    await until(() => outbox.stats().delivered === 4);
-    expect(delivered).toEqual(['o1', 'o2', 'o3', 'o4']);
+    await until(() => outbox.stats().delivered === 5);
+    expect(delivered).toEqual(['o1', 'o2', 'o3', 'o4', 'o5']);
+    expect(posts).toEqual([['o1', 'o2'], ['o1', 'o2'], ['o1', 'o2'], ['o3', 'o4'], ['o5']]);
   });
 
   it('refuses events beyond its capacity, so the provider retries later', async () => {

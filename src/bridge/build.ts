@@ -128,6 +128,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
         dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'outbox'),
         rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
         now,
+        warn: options.outboxOptions?.warn ?? ((message) => app.log.warn(message)),
       });
       ownOutbox = true;
     }

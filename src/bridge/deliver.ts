@@ -1,7 +1,9 @@
 /**
- * Delivery of one outbox event to respond.io's webhook (or the emulator's): one POST per
- * event, classified for the outbox: 2xx delivered; 429 (channel-wide pause, `Retry-After`
- * honoured), 5xx, 408 and network errors retried; any other 4xx a dead letter with the reason.
+ * Delivery of a batch of one contact's outbox events to respond.io's webhook (or the
+ * emulator's): one POST whose `events` array holds them in order, classified for the outbox:
+ * 2xx delivered; 429 (channel-wide pause, `Retry-After` honoured), 5xx, 408 and network errors
+ * retried; any other 4xx a dead letter with the reason, naming the culprits when respond.io's
+ * problem paths (`events[i]...`) point at some events of the batch.
  */
 import type { ExchangeFeed } from '../exchange.js';
 import { parseRetryAfter } from '../outbox/backoff.js';
@@ -27,14 +29,33 @@ function errorMessageOf(body: unknown, text: string): string {
   return text.slice(0, 200);
 }
 
+/**
+ * Indexes of the events that respond.io's 400 problems name (`events[2].mId: ...` -> 2).
+ * @example culpritsOfProblems({ error: { problems: [{ path: 'events[1].mId' }] } }) // [1]
+ */
+export function culpritsOfProblems(body: unknown): number[] | undefined {
+  const problems = (body as { error?: { problems?: unknown } } | undefined)?.error?.problems;
+  if (!Array.isArray(problems)) return undefined;
+  const found = new Set<number>();
+  for (const problem of problems) {
+    const path = (problem as { path?: unknown } | null)?.path;
+    const match = typeof path === 'string' ? /^events\[(\d+)\]/.exec(path) : null;
+    // A problem outside `events` (channelId, contactId, contact) concerns the whole post.
+    if (!match) return undefined;
+    found.add(Number(match[1]));
+  }
+  return found.size > 0 ? [...found] : undefined;
+}
+
 /** Builds the outbox's `deliver` for one channel. */
 export function buildDeliver(options: DeliverOptions): Deliver {
-  return async (entry, signal): Promise<DeliveryResult> => {
-    const { item } = entry;
+  return async (batch, signal): Promise<DeliveryResult> => {
+    // The outbox batches events of one contact with the same contact details.
+    const { item } = batch[0];
     const body: Record<string, unknown> = {
       channelId: options.channel.channelId,
       contactId: item.contactId,
-      events: [item.event],
+      events: batch.map((entry) => entry.item.event),
     };
     if (item.contact !== undefined) body.contact = item.contact;
     const headers = {
@@ -95,6 +116,7 @@ export function buildDeliver(options: DeliverOptions): Deliver {
       return { ok: false, retry: true, error, retryAfterMs, channelWide: true };
     }
     if (status >= 500 || status === 408) return { ok: false, retry: true, error };
-    return { ok: false, retry: false, error };
+    const culprits = status === 400 && batch.length > 1 ? culpritsOfProblems(parsed) : undefined;
+    return culprits ? { ok: false, retry: false, error, culprits } : { ok: false, retry: false, error };
   };
 }

@@ -3,18 +3,18 @@
  * loop that keeps within respond.io's rate limit, retries what may succeed later and
  * dead-letters what will not. One process owns a folder at a time (lock.ts).
  *
- * Delivery is one webhook POST per event: batching several events of a contact into one
- * body would save requests, but a failed batch could not be retried or dead-lettered per
- * event, and exactly-once accounting per mId would be lost; 20 requests/s is plenty for one
- * channel's traffic.
+ * Delivery coalesces a contact's waiting events into one webhook POST (up to `maxBatch`, in
+ * order); a rejected batch dead-letters only the events respond.io names, or is split until
+ * the bad one is alone (batch.ts), so one bad event never sinks the others.
  */
 import { mkdirSync } from 'node:fs';
 import type { BridgeEvent } from '../bridge/adapter.js';
 import { messageOf } from '../errors.js';
 import { backoffDelay } from './backoff.js';
+import { batchSize, settleBatch } from './batch.js';
 import { Journal, type JournalRecord, readJournal } from './journal.js';
 import { acquireLock } from './lock.js';
-import { type FileOutboxOptions, type ResolvedOptions, withDefaults } from './options.js';
+import { type FileOutboxOptions, MAX_BATCH_BYTES, type ResolvedOptions, withDefaults } from './options.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 import { addLine, type ContactQueue, OutboxState, type StoredEntry, toEntry } from './state.js';
 import {
@@ -31,6 +31,9 @@ import {
 } from './types.js';
 
 export type { FileOutboxOptions };
+
+/** setTimeout fires at once (with a warning) beyond 2^31-1 ms: never ask for more. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Opens (creating) a file outbox and replays its journal: pending events are delivered once
@@ -66,7 +69,12 @@ export class FileOutbox implements Outbox {
   #deliver: Deliver | undefined;
   #running = false;
   #closed: Promise<void> | undefined;
-  #inFlight = new Map<string, AbortController>();
+  /** Posts in flight, by the id of their first event. */
+  #inFlight = new Map<string, { controller: AbortController; size: number }>();
+  #inFlightEvents = 0;
+  /** Ids of the events in those posts. */
+  #flying = new Set<string>();
+  #cappedRetryAfter = 0;
   #tasks = new Set<Promise<void>>();
   #ready = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -189,7 +197,7 @@ export class FileOutbox implements Outbox {
     for (const timer of this.#backoffTimers) clearTimeout(timer);
     this.#backoffTimers.clear();
     const grace = setTimeout(() => {
-      for (const controller of this.#inFlight.values()) controller.abort(new Error('outbox stopping'));
+      for (const { controller } of this.#inFlight.values()) controller.abort(new Error('outbox stopping'));
     }, this.#o.stopGraceMs);
     await Promise.allSettled([...this.#tasks]);
     clearTimeout(grace);
@@ -198,7 +206,9 @@ export class FileOutbox implements Outbox {
   stats(): OutboxStats {
     const stats: OutboxStats = {
       pending: this.#state.pending.size,
-      inFlight: this.#inFlight.size,
+      inFlight: this.#inFlightEvents,
+      inFlightPosts: this.#inFlight.size,
+      cappedRetryAfter: this.#cappedRetryAfter,
       deadLetters: this.#state.dead.size,
       delivered: this.#delivered,
       duplicates: this.#duplicates,
@@ -238,7 +248,7 @@ export class FileOutbox implements Outbox {
     }
     if (which !== 'dead') {
       for (const entry of [...this.#state.pending.values()]) {
-        if (this.#inFlight.has(entry.id)) continue;
+        if (this.#flying.has(entry.id)) continue;
         this.#state.removePending(entry);
         targets.push(entry);
       }
@@ -266,10 +276,13 @@ export class FileOutbox implements Outbox {
     if (this.#timer && this.#timerDue <= due) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, ms);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
   }
 
   #pump(): void {
@@ -285,61 +298,127 @@ export class FileOutbox implements Outbox {
       const contactId = this.#ready.values().next().value as string;
       this.#ready.delete(contactId);
       const queue = this.#state.contacts.get(contactId);
-      const head = queue?.peek();
-      if (!queue || !head || queue.busy || queue.notBefore > now) continue;
-      this.#dispatch(queue, head, this.#deliver, this.#limiter.take());
+      if (!queue || queue.size === 0 || queue.busy || queue.notBefore > now) continue;
+      const batch = this.#batchOf(queue);
+      this.#dispatch(contactId, queue, batch, this.#deliver, this.#limiter.take());
     }
   }
 
-  #dispatch(queue: ContactQueue, entry: StoredEntry, deliver: Deliver, slot: number): void {
+  /** The head of a contact's queue that goes in one post: same contact details, bounded bytes. */
+  #batchOf(queue: ContactQueue): Array<{ stored: StoredEntry; entry: OutboxEntry }> {
+    const candidates = queue.head(batchSize(queue.split, queue.size, this.#o.maxBatch));
+    const batch: Array<{ stored: StoredEntry; entry: OutboxEntry }> = [];
+    let contact: string | undefined;
+    let bytes = 0;
+    for (const stored of candidates) {
+      const entry = toEntry(stored);
+      const details = JSON.stringify(entry.item.contact ?? null);
+      bytes += stored.json.length;
+      if (batch.length > 0 && (details !== contact || bytes > MAX_BATCH_BYTES)) break;
+      contact = details;
+      batch.push({ stored, entry });
+    }
+    return batch;
+  }
+
+  #dispatch(
+    contactId: string,
+    queue: ContactQueue,
+    batch: Array<{ stored: StoredEntry; entry: OutboxEntry }>,
+    deliver: Deliver,
+    slot: number,
+  ): void {
     queue.busy = true;
-    entry.attempts += 1;
     const controller = new AbortController();
-    this.#inFlight.set(entry.id, controller);
-    const task = deliver(toEntry(entry), controller.signal)
+    const flightId = batch[0].stored.id;
+    for (const { stored, entry } of batch) {
+      stored.attempts += 1;
+      entry.attempts = stored.attempts;
+      this.#flying.add(stored.id);
+    }
+    this.#inFlight.set(flightId, { controller, size: batch.length });
+    this.#inFlightEvents += batch.length;
+    const task = deliver(
+      batch.map((b) => b.entry),
+      controller.signal,
+    )
       .catch((error): DeliveryResult => ({ ok: false, retry: true, error: messageOf(error) }))
       .then((result) => {
         this.#limiter.complete(slot);
-        this.#inFlight.delete(entry.id);
+        this.#inFlight.delete(flightId);
+        this.#inFlightEvents -= batch.length;
+        for (const { stored } of batch) this.#flying.delete(stored.id);
         queue.busy = false;
-        this.#settle(queue, entry, result);
+        this.#settle(
+          queue,
+          contactId,
+          batch.map((b) => b.stored),
+          result,
+        );
       })
       .finally(() => {
         this.#tasks.delete(task);
-        this.#markReady(entry.contactId);
+        this.#markReady(contactId);
         this.#pump();
       });
     this.#tasks.add(task);
   }
 
-  #settle(queue: ContactQueue, entry: StoredEntry, result: DeliveryResult): void {
+  #settle(queue: ContactQueue, contactId: string, batch: StoredEntry[], result: DeliveryResult): void {
     const now = this.#o.now();
-    if (result.ok) {
+    const outcome = settleBatch(batch.length, result, queue.split, this.#o.maxBatch);
+    queue.split = outcome.split;
+    for (const index of outcome.delivered) {
+      const entry = batch[index];
       this.#state.removePending(entry);
       this.#delivered += 1;
       this.#lastDeliveredAt = now;
       this.#record({ op: 'done', id: entry.id, at: now });
-      return;
     }
-    entry.lastError = result.error;
+    if (result.ok) return;
     this.#lastError = { message: result.error, at: now };
-    if (result.retry && now - entry.at < this.#o.giveUpAfterMs) {
-      // respond.io's Retry-After is honoured as given; without one, back off exponentially.
-      const delay = result.retryAfterMs ?? backoffDelay(entry.attempts, this.#o.backoff, this.#o.random);
-      if (result.channelWide) this.#pausedUntil = Math.max(this.#pausedUntil, now + delay);
-      if (!this.#running) return;
-      queue.notBefore = now + delay;
-      const timer = setTimeout(() => {
-        this.#backoffTimers.delete(timer);
-        // Timers may fire a millisecond before the wall clock says so: the wait is over regardless.
-        queue.notBefore = 0;
-        this.#markReady(entry.contactId);
-        this.#pump();
-      }, delay);
-      this.#backoffTimers.add(timer);
-      return;
+    for (const index of outcome.dead) this.#bury(batch[index], result.error, now);
+    const again = outcome.again.map((index) => batch[index]);
+    for (const entry of again) entry.lastError = result.error;
+    if (!outcome.backoff || !result.retry) return;
+    const alive = again.filter((entry) => {
+      if (now - entry.at < this.#o.giveUpAfterMs) return true;
+      this.#bury(entry, `gave up after ${entry.attempts} attempts: ${result.error}`, now);
+      return false;
+    });
+    if (alive.length === 0) return;
+    // respond.io's Retry-After is honoured up to a cap; without one, back off exponentially.
+    const delay = this.#retryDelay(result.retryAfterMs, alive[0].attempts);
+    if (result.channelWide) this.#pausedUntil = Math.max(this.#pausedUntil, now + delay);
+    if (!this.#running) return;
+    queue.notBefore = now + delay;
+    const timer = setTimeout(() => {
+      this.#backoffTimers.delete(timer);
+      // Timers may fire a millisecond before the wall clock says so: the wait is over regardless.
+      queue.notBefore = 0;
+      this.#markReady(contactId);
+      this.#pump();
+    }, delay);
+    this.#backoffTimers.add(timer);
+  }
+
+  /** Milliseconds to wait before the next attempt; an absurd Retry-After is capped (and told once). */
+  #retryDelay(retryAfterMs: number | undefined, attempts: number): number {
+    if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
+      return backoffDelay(attempts, this.#o.backoff, this.#o.random);
     }
-    const reason = result.retry ? `gave up after ${entry.attempts} attempts: ${result.error}` : result.error;
+    const cap = Math.min(this.#o.maxRetryAfterMs, MAX_TIMER_MS);
+    if (retryAfterMs <= cap) return retryAfterMs;
+    this.#cappedRetryAfter += 1;
+    if (this.#cappedRetryAfter === 1) {
+      this.#o.warn(
+        `respond.io asked to wait ${Math.round(retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (maxRetryAfterMs)`,
+      );
+    }
+    return cap;
+  }
+
+  #bury(entry: StoredEntry, reason: string, now: number): void {
     this.#state.removePending(entry);
     Object.assign(entry, { reason, deadAt: now });
     this.#state.dead.set(entry.id, entry);

@@ -19,6 +19,12 @@ export interface FileOutboxOptions {
   giveUpAfterMs?: number;
   /** Journal records before a compaction is considered (default 20,000). */
   compactAfter?: number;
+  /** Events of one contact in one webhook post at most (default 10; respond.io documents no limit). */
+  maxBatch?: number;
+  /** A `Retry-After` longer than this is cut to it (default 5 minutes), with one warning. */
+  maxRetryAfterMs?: number;
+  /** Told once per kind of trouble worth an operator's attention (e.g. an absurd Retry-After). */
+  warn?: (message: string) => void;
   /** How long `stop()` lets in-flight deliveries finish before aborting them (default 5 s). */
   stopGraceMs?: number;
   /** Read without taking the lock (inspection while a bridge runs); writes are refused. */
@@ -28,6 +34,9 @@ export interface FileOutboxOptions {
 }
 
 export type ResolvedOptions = Required<Omit<FileOutboxOptions, 'backoff' | 'readOnly'>> & { backoff: BackoffOptions };
+
+/** Body bytes of one batched post at most (the emulator's default body limit is 1 MiB). */
+export const MAX_BATCH_BYTES = 512 * 1024;
 
 export function withDefaults(options: FileOutboxOptions): ResolvedOptions {
   return {
@@ -41,6 +50,9 @@ export function withDefaults(options: FileOutboxOptions): ResolvedOptions {
     giveUpAfterMs: options.giveUpAfterMs ?? 48 * 3600_000,
     compactAfter: options.compactAfter ?? 20_000,
     stopGraceMs: options.stopGraceMs ?? 5000,
+    maxBatch: Math.max(1, Math.floor(options.maxBatch ?? 10)),
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 5 * 60_000,
+    warn: options.warn ?? (() => {}),
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
   };

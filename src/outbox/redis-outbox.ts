@@ -214,7 +214,7 @@ export class RedisOutbox implements Outbox {
     this.#flights.set(token, flight);
     const task = deliver(batch, controller.signal)
       .catch((error): DeliveryResult => ({ ok: false, retry: true, error: messageOf(error) }))
-      .then((result) => this.#settle(flight, batch, result))
+      .then((result) => this.#settle(flight, batch, claim.split, result))
       .finally(() => {
         this.#flights.delete(token);
         this.#tasks.delete(task);
@@ -223,9 +223,9 @@ export class RedisOutbox implements Outbox {
     this.#tasks.add(task);
   }
 
-  async #settle(flight: Flight, batch: OutboxEntry[], result: DeliveryResult): Promise<void> {
+  async #settle(flight: Flight, batch: OutboxEntry[], split: string, result: DeliveryResult): Promise<void> {
     const now = this.#o.now();
-    const plan = planSettle(batch, result, now, this.#o);
+    const plan = planSettle(batch, result, split, now, this.#o);
     if (!result.ok) this.#lastError = { message: result.error, at: now };
     // Redis may be down right now: keep trying while the lease would hold (renewals fail too),
     // so a delivered batch is not sent again. After that another instance resends it.

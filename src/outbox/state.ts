@@ -5,6 +5,7 @@
  * Payloads are kept as JSON text, which costs far less memory than the parsed objects.
  */
 import type { BridgeEvent } from '../bridge/adapter.js';
+import { freshSplit, type SplitState } from './batch.js';
 import type { JournalRecord } from './journal.js';
 import type { OutboxEntry } from './types.js';
 
@@ -28,6 +29,18 @@ export class ContactQueue {
   busy = false;
   /** Backing off until then (epoch ms). */
   notBefore = 0;
+  /** Batch limit after a rejection (see batch.ts). */
+  split: SplitState = freshSplit(Number.POSITIVE_INFINITY);
+
+  /** Up to `n` entries from the head, oldest first. */
+  head(n: number): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    for (let i = this.#head; i < this.#items.length && out.length < n; i += 1) {
+      const entry = this.#items[i];
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
 
   get size(): number {
     return this.#items.length - this.#head;

@@ -29,10 +29,18 @@ export type DeliveryResult =
   | { ok: true }
   /** Worth another try (network error, 5xx, 429). `channelWide` pauses the whole channel (429). */
   | { ok: false; retry: true; error: string; retryAfterMs?: number; channelWide?: boolean }
-  /** Will not get better (other 4xx): the event becomes a dead letter with `error` as reason. */
+  /**
+   * Will not get better (other 4xx): the events become dead letters with `error` as reason.
+   * `culprits`: indexes into the batch that respond.io named (400 problem paths `events[i]...`);
+   * the outbox dead-letters only those and delivers the rest. Unnamed, a batch of more than one
+   * is split until the bad event is alone (see batch.ts).
+   */
   | { ok: false; retry: false; error: string; culprits?: readonly number[] };
 
-/** Delivers 1..maxBatch events of ONE contact, in enqueue order, as one webhook POST. Must resolve, not reject. */
+/**
+ * Delivers 1..maxBatch events of ONE contact, in enqueue order, as one webhook POST. Must
+ * resolve, not reject; `signal` aborts on shutdown.
+ */
 export type Deliver = (batch: readonly OutboxEntry[], signal: AbortSignal) => Promise<DeliveryResult>;
 
 export interface EnqueueOptions {
@@ -50,7 +58,12 @@ export interface EnqueueResult {
 export interface OutboxStats {
   /** Waiting or being delivered. */
   pending: number;
+  /** Events in posts that await respond.io's answer. */
   inFlight: number;
+  /** Posts that await respond.io's answer (each carries 1..maxBatch events). */
+  inFlightPosts?: number;
+  /** Retry-After answers longer than `maxRetryAfterMs`, cut to it. */
+  cappedRetryAfter?: number;
   deadLetters: number;
   /** Delivered by this process since it started. */
   delivered: number;

@@ -10,11 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { validatePayload } from '../../src/contract/validate.js';
 import { bearerToken, safeEqual } from '../../src/secrets.js';
 
+/** One request (a post carries one or more events of a contact). */
 export interface Arrival {
   /** Receiver clock, ms (monotonic, fractional). */
   at: number;
+  /** The first event's key and mId. */
   key: string;
   mId: string;
+  /** Keys of every event of the post, in order. */
+  keys: string[];
   status: number;
 }
 
@@ -81,10 +85,12 @@ export async function startRespondioStub(options: RespondioStubOptions): Promise
     } catch {
       return answer(response, 400, { error: { message: 'invalid JSON' } });
     }
-    const event = body.events?.[0] ?? {};
-    const mId = String(event.mId);
-    const key = `${event.type}:${mId}:${(event.status as { value?: string } | undefined)?.value ?? ''}`;
-    const record = (status: number) => arrivals.push({ at, key, mId, status });
+    const events = Array.isArray(body.events) && body.events.length > 0 ? body.events : [{}];
+    const keys = events.map(
+      (event) => `${event.type}:${String(event.mId)}:${(event.status as { value?: string } | undefined)?.value ?? ''}`,
+    );
+    const mId = String(events[0].mId);
+    const record = (status: number) => arrivals.push({ at, key: keys[0], mId, keys, status });
     const result = validatePayload(body, { kind: 'webhook', idType: 'phone' });
     if (!result.valid) {
       record(400);
@@ -123,8 +129,10 @@ export async function startRespondioStub(options: RespondioStubOptions): Promise
   stub.webhookUrl = `${stub.url}/custom/channel/webhook/`;
   stub.acceptedCounts = () => {
     const counts = new Map<string, number>();
-    for (const arrival of arrivals)
-      if (arrival.status === 200) counts.set(arrival.key, (counts.get(arrival.key) ?? 0) + 1);
+    for (const arrival of arrivals) {
+      if (arrival.status !== 200) continue;
+      for (const key of arrival.keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
     return counts;
   };
   stub.setFailShare = (share: number) => {

@@ -18,7 +18,16 @@ type ScriptName = keyof typeof SCRIPTS;
 type Call = (...args: Array<string | number>) => Promise<unknown>;
 
 export type Claim =
-  | { kind: 'batch'; contactId: string; ids: string[]; entries: string[]; pending: number; dead: number }
+  | {
+      kind: 'batch';
+      contactId: string;
+      ids: string[];
+      entries: string[];
+      /** The contact's split state, `<limit>:<suspects>`, or '' when none. */
+      split: string;
+      pending: number;
+      dead: number;
+    }
   | { kind: 'wait'; waitMs: number | undefined; pending: number; dead: number };
 
 export interface SettleInput {
@@ -26,8 +35,8 @@ export interface SettleInput {
   token: string;
   readyDelayMs: number;
   pauseMs: number;
-  /** Batch size cap for this contact: undefined keeps it, 0 drops it. */
-  cap?: number;
+  /** The contact's split state to store (`<limit>:<suspects>`), '0' to drop it, undefined to keep it. */
+  split?: string;
   done: string[];
   dead: Array<[id: string, json: string]>;
   updates: Array<[id: string, json: string]>;
@@ -79,6 +88,7 @@ export class OutboxScripts {
         contactId: String(reply[1]),
         ids: reply[2] as string[],
         entries: reply[3] as string[],
+        split: String(reply[4] ?? ''),
         pending,
         dead,
       };
@@ -88,14 +98,13 @@ export class OutboxScripts {
   }
 
   async settle(input: SettleInput): Promise<{ pending: number; dead: number }> {
-    const cap = input.cap === undefined ? '' : String(input.cap);
     const [pending, dead] = (await this.#call(
       'ccSettle',
       input.contactId,
       input.token,
       Math.max(0, Math.round(input.readyDelayMs)),
       Math.max(0, Math.round(input.pauseMs)),
-      cap,
+      input.split ?? '',
       input.done.length,
       input.dead.length,
       input.updates.length,

@@ -27,7 +27,7 @@ export interface RedisOutboxOptions {
   dedupeRetentionMs?: number;
   /** A retried event older than this becomes a dead letter (default 48 h). */
   giveUpAfterMs?: number;
-  /** A Retry-After above this is capped (default 10 min). */
+  /** A Retry-After above this is capped (default 5 min, as the file outbox). */
   maxRetryAfterMs?: number;
   /** How long `stop()` lets in-flight deliveries finish before aborting them (default 5 s). */
   stopGraceMs?: number;
@@ -58,7 +58,7 @@ export function redisDefaults(options: RedisOutboxOptions): ResolvedRedisOptions
     maxEvents: options.maxEvents ?? 100_000,
     dedupeRetentionMs: options.dedupeRetentionMs ?? 24 * 3600_000,
     giveUpAfterMs: options.giveUpAfterMs ?? 48 * 3600_000,
-    maxRetryAfterMs: options.maxRetryAfterMs ?? 10 * 60_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 5 * 60_000,
     stopGraceMs: options.stopGraceMs ?? 5000,
     idlePollMs: options.idlePollMs ?? 100,
     now: options.now ?? Date.now,

@@ -10,7 +10,7 @@
  *   P.q:<c>    list   ids of contact c, in order    P.ready   zset   contact -> ready-at (ms)
  *   P.leased   zset   contact -> lease expiry       P.owner   hash   contact -> lease token
  *   P.slots    zset   token -> answer time (or lease expiry while in flight)
- *   P.pause    string set on 429, PX Retry-After    P.cap:<c> string batch size cap after a bad batch
+ *   P.pause    string set on 429, PX Retry-After    P.cap:<c> string '<limit>:<suspects>' after a bad batch
  *   P.d:<key>  string dedupe key, PX retention      P.seq     string id counter
  */
 
@@ -93,7 +93,8 @@ for _ = 1, 10 do
   local c = pick[1]
   redis.call('ZREM', P .. 'ready', c)
   local size = maxBatch
-  local cap = tonumber(redis.call('GET', P .. 'cap:' .. c))
+  local split = redis.call('GET', P .. 'cap:' .. c) or ''
+  local cap = tonumber(string.match(split, '^(%d+):'))
   if cap and cap < size then size = cap end
   local ids, entries = {}, {}
   local listed = redis.call('LRANGE', P .. 'q:' .. c, 0, size - 1)
@@ -110,7 +111,7 @@ for _ = 1, 10 do
     redis.call('ZADD', P .. 'leased', now + lease, c)
     redis.call('HSET', P .. 'owner', c, token)
     redis.call('ZADD', P .. 'slots', now + lease, token)
-    return counts({ 1, c, ids, entries })
+    return counts({ 1, c, ids, entries, split })
   end
   if redis.call('LLEN', P .. 'q:' .. c) > 0 then redis.call('ZADD', P .. 'ready', now, c) end
 end
@@ -118,7 +119,7 @@ return counts({ 0, 1 })
 `;
 
 /**
- * ARGV: prefix, contact, token, readyDelayMs, pauseMs, cap ('' keep, '0' drop, n set), nDone,
+ * ARGV: prefix, contact, token, readyDelayMs, pauseMs, split ('' keep, '0' drop, 'l:s' set), nDone,
  * nDead, nUpdate, then nDone ids, nDead (id, json) pairs, nUpdate (id, json) pairs. The rate
  * slot now counts from this moment (the answer). The lease is released only if still ours.
  */

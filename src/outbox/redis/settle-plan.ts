@@ -1,65 +1,63 @@
 /**
- * What one delivery result does to a batch, decided here (pure) and applied atomically by the
- * settle script: delivered events are dropped; a retryable failure keeps the batch at the head
- * of its contact's queue for later (Retry-After honoured, capped; a 429 pauses the channel for
- * every instance); a rejected batch dead-letters the culprits respond.io named, or, when it
- * named none, is split (the contact's batch size is halved) until the bad event is alone.
+ * What one delivery result does to a batch, decided here (pure; the batch rules are the file
+ * outbox's, batch.ts) and applied atomically by the settle script: delivered events are
+ * dropped; a retryable failure keeps the batch at the head of its contact's queue for later
+ * (Retry-After honoured up to a cap; a 429 pauses the channel for every instance); a rejected
+ * batch dead-letters the culprits respond.io named, or, when it named none, is split.
  */
 import { backoffDelay } from '../backoff.js';
+import { freshSplit, type SplitState, settleBatch } from '../batch.js';
 import type { DeliveryResult, OutboxEntry } from '../types.js';
 import type { SettleInput } from './commands.js';
 import type { ResolvedRedisOptions } from './options.js';
 
 export type SettlePlan = Omit<SettleInput, 'contactId' | 'token'>;
 
-function deadJson(entry: OutboxEntry, reason: string, at: number): string {
-  return JSON.stringify({ ...entry, reason, deadAt: at });
+/** `<limit>:<suspects>` as stored in Redis; fresh when absent or unreadable. */
+export function parseSplit(text: string, maxBatch: number): SplitState {
+  const match = /^(\d+):(\d+)$/.exec(text);
+  return match ? { limit: Number(match[1]), suspects: Number(match[2]) } : freshSplit(maxBatch);
 }
 
 /**
- * @example planSettle(batch, { ok: true }, Date.now(), options).done // every id of the batch
+ * @example planSettle(batch, { ok: true }, '', Date.now(), options).done // every id of the batch
  */
 export function planSettle(
   batch: readonly OutboxEntry[],
   result: DeliveryResult,
+  split: string,
   now: number,
-  o: Pick<ResolvedRedisOptions, 'backoff' | 'giveUpAfterMs' | 'maxRetryAfterMs' | 'random'>,
+  o: Pick<ResolvedRedisOptions, 'backoff' | 'giveUpAfterMs' | 'maxRetryAfterMs' | 'maxBatch' | 'random'>,
 ): SettlePlan {
-  const plan: SettlePlan = { readyDelayMs: 0, pauseMs: 0, done: [], dead: [], updates: [] };
-  if (result.ok) {
-    plan.done = batch.map((entry) => entry.id);
-    return plan;
-  }
-  if (result.retry) {
+  const outcome = settleBatch(batch.length, result, parseSplit(split, o.maxBatch), o.maxBatch);
+  const plan: SettlePlan = {
+    readyDelayMs: 0,
+    pauseMs: 0,
+    split: outcome.split.suspects > 0 ? `${outcome.split.limit}:${outcome.split.suspects}` : '0',
+    done: outcome.delivered.map((i) => batch[i].id),
+    dead: [],
+    updates: [],
+  };
+  const error = result.ok ? '' : result.error;
+  for (const i of outcome.dead)
+    plan.dead.push([batch[i].id, JSON.stringify({ ...batch[i], reason: error, deadAt: now })]);
+  if (!result.ok && result.retry) {
     const attempts = Math.max(...batch.map((entry) => entry.attempts));
     const asked = result.retryAfterMs;
-    const delay =
+    plan.readyDelayMs =
       asked !== undefined && Number.isFinite(asked)
         ? Math.min(Math.max(0, asked), o.maxRetryAfterMs)
         : backoffDelay(attempts, o.backoff, o.random);
-    plan.readyDelayMs = delay;
-    if (result.channelWide) plan.pauseMs = delay;
-    for (const entry of batch) {
-      if (now - entry.enqueuedAt >= o.giveUpAfterMs) {
-        plan.dead.push([entry.id, deadJson(entry, `gave up after ${entry.attempts} attempts: ${result.error}`, now)]);
-      } else {
-        plan.updates.push([entry.id, JSON.stringify({ ...entry, lastError: result.error })]);
-      }
-    }
-    return plan;
+    if (result.channelWide) plan.pauseMs = plan.readyDelayMs;
   }
-  const culprits = [...new Set(result.culprits ?? [])].filter((i) => Number.isInteger(i) && i >= 0 && i < batch.length);
-  if (batch.length === 1 || culprits.length > 0) {
-    const bad = batch.length === 1 ? [0] : culprits;
-    for (const index of bad) plan.dead.push([batch[index].id, deadJson(batch[index], result.error, now)]);
-    if (batch.length === 1) plan.cap = 0;
-    for (const [index, entry] of batch.entries()) {
-      if (!bad.includes(index)) plan.updates.push([entry.id, JSON.stringify(entry)]);
+  for (const i of outcome.again) {
+    const entry = batch[i];
+    if (outcome.backoff && now - entry.enqueuedAt >= o.giveUpAfterMs) {
+      const reason = `gave up after ${entry.attempts} attempts: ${error}`;
+      plan.dead.push([entry.id, JSON.stringify({ ...entry, reason, deadAt: now })]);
+    } else {
+      plan.updates.push([entry.id, JSON.stringify(error ? { ...entry, lastError: error } : entry)]);
     }
-    return plan;
   }
-  // Nobody named: halve the batch and try again at once, down to one event.
-  plan.cap = Math.ceil(batch.length / 2);
-  for (const entry of batch) plan.updates.push([entry.id, JSON.stringify({ ...entry, lastError: result.error })]);
   return plan;
 }
