@@ -101,11 +101,13 @@ export class RedisOutbox implements Outbox {
   }
 
   #failed(error: unknown, what: string): string {
-    const message = `redis ${what}: ${messageOf(error)}`;
+    const raw = messageOf(error);
+    const offline = this.#redis.status !== 'ready' || /timed? ?out|ECONN|closed|writeable|connect/i.test(raw);
+    // ioredis says "Stream isn't writeable and enableOfflineQueue options is false" for "down".
+    const why = offline && /writeable|closed/i.test(raw) ? `connection ${this.#redis.status}` : raw;
+    const message = `redis ${what}: ${offline ? `Redis unreachable (${why})` : why}`;
     this.#lastError = { message, at: this.#o.now() };
-    if (this.#redis.status !== 'ready' || /timed? ?out|ECONN|closed|writeable|connect/i.test(messageOf(error))) {
-      this.#down = `Redis unreachable: ${messageOf(error)}`;
-    }
+    if (offline) this.#down = `Redis unreachable (${why})`;
     return message;
   }
 
