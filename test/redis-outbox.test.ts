@@ -17,13 +17,17 @@ import { REDIS_SKIP_NOTE, type RedisServer, requireRedisServer, startRedisServer
 
 const defer = useCleanups('each');
 const run = requireRedisServer();
-let server: RedisServer;
+let server: Pick<RedisServer, 'url'>;
+let own: RedisServer | undefined;
 
+// .ci/run starts one redis-server for the suite (CUSTOM_CHANNEL_TEST_REDIS_URL); elsewhere, our own.
 beforeAll(async () => {
-  if (run) server = await startRedisServer();
+  const shared = process.env.CUSTOM_CHANNEL_TEST_REDIS_URL;
+  if (shared) server = { url: shared };
+  else if (run) server = own = await startRedisServer();
 });
 afterAll(async () => {
-  await server?.close();
+  await own?.close();
 });
 
 function message(contactId: string, mId: string): BridgeEvent {
@@ -168,20 +172,33 @@ describe.runIf(run)(`RedisOutbox${REDIS_SKIP_NOTE}`, () => {
   });
 
   it('refuses a Redis that evicts keys under memory pressure, or keeps no append-only file', async () => {
+    const server = await startRedisServer();
+    defer(() => server.close());
     const admin = new Redis(server.url);
     defer(() => admin.quit());
     await admin.config('SET', 'maxmemory', '100mb');
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    defer(() =>
-      admin.config('SET', 'maxmemory', '0').then(() => admin.config('SET', 'maxmemory-policy', 'noeviction')),
-    );
     await expect(openRedisOutbox({ url: server.url, channelId: channel() })).rejects.toThrow(
       /maxmemory-policy is allkeys-lru.*noeviction/,
     );
     await admin.config('SET', 'maxmemory-policy', 'noeviction');
     await admin.config('SET', 'appendonly', 'no');
-    defer(() => admin.config('SET', 'appendonly', 'yes'));
     await expect(openRedisOutbox({ url: server.url, channelId: channel() })).rejects.toThrow(/appendonly is off/);
+  });
+
+  it('reads the settings from INFO where CONFIG is disabled, and still refuses eviction', async () => {
+    const args = ['--rename-command', 'CONFIG', '', '--maxmemory', '100mb', '--maxmemory-policy', 'volatile-lru'];
+    const locked = await startRedisServer({ args });
+    defer(() => locked.close());
+    await expect(openRedisOutbox({ url: locked.url, channelId: channel() })).rejects.toThrow(
+      /maxmemory-policy is volatile-lru/,
+    );
+    const fine = await startRedisServer({ args: ['--rename-command', 'CONFIG', ''] });
+    defer(() => fine.close());
+    const warnings: string[] = [];
+    const outbox = await openRedisOutbox({ url: fine.url, channelId: channel(), onWarning: (w) => warnings.push(w) });
+    defer(() => outbox.close());
+    expect(warnings.join('\n')).toMatch(/CONFIG is disabled: appendfsync could not be checked/);
   });
 });
 
