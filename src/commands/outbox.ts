@@ -7,6 +7,7 @@ import type { OutboxEntry } from '../outbox/types.js';
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
+  redis?: string;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -25,12 +26,18 @@ export function registerOutbox(program: Command): void {
     .argument('[id]', 'retry: the dead letter to retry (all when omitted)')
     .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
     .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
+    .addOption(
+      new Option('--redis <url>', "the shared Redis outbox of the project's channel (as start --redis)").env(
+        'CUSTOM_CHANNEL_REDIS_URL',
+      ),
+    )
     .addHelpText(
       'after',
       `
 Works on .custom-channel/outbox of the project in the current folder. Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
-next \`custom-channel start\` (or dev).
+next \`custom-channel start\` (or dev). With --redis (or CUSTOM_CHANNEL_REDIS_URL) it works on the
+channel's shared queue in Redis instead, and retry/purge are safe while the bridges run.
 
 Examples:
   $ custom-channel outbox
@@ -44,7 +51,15 @@ Examples:
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
       const { runOutbox } = await import('../outbox/run-outbox.js');
-      const report = await runOutbox({ cwd: process.cwd(), action, id, dead: flags.dead, pending: flags.pending });
+      const report = await runOutbox({
+        cwd: process.cwd(),
+        action,
+        id,
+        dead: flags.dead,
+        pending: flags.pending,
+        redisUrl: flags.redis,
+        env: process.env,
+      });
       reporter.emit(report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);
