@@ -60,6 +60,8 @@ export async function openRedisOutbox(options: RedisOutboxOptions): Promise<Redi
   return new RedisOutbox(redis, options, !options.redis);
 }
 
+type Triple = [key: string, contactId: string, json: string];
+
 interface Flight {
   contactId: string;
   token: string;
@@ -76,6 +78,9 @@ export class RedisOutbox implements Outbox {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #flights = new Map<string, Flight>();
+  #flushing = false;
+  #queued: Array<{ triples: readonly Triple[]; resolve: (ids: string[]) => void; reject: (error: unknown) => void }> =
+    [];
   #tasks = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
@@ -122,25 +127,63 @@ export class RedisOutbox implements Outbox {
 
   async enqueue(events: readonly BridgeEvent[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (this.#closed) throw new Error('outbox is closed');
-    const triples = events.map((item): [string, string, string] => {
+    const triples = events.map((item): Triple => {
       const key = dedupeKey(item.event);
       const rest = JSON.stringify({ key, item, attempts: 0 }).slice(1);
       return [key, item.contactId, rest];
     });
     if (triples.length === 0) return { ids: [], duplicates: 0 };
-    let result: { ids: string[]; duplicates: number };
+    let ids: string[];
+    if (options.deadLetter === undefined) ids = await this.#coalesced(triples);
+    else ids = await this.#write(triples, options.deadLetter);
+    const fresh = ids.filter((id) => id !== '');
+    this.#duplicates += ids.length - fresh.length;
+    if (options.deadLetter === undefined) this.#counts.pending += fresh.length;
+    else this.#counts.dead += fresh.length;
+    if (fresh.length > 0) this.#wake?.();
+    return { ids: fresh, duplicates: ids.length - fresh.length };
+  }
+
+  async #write(triples: readonly Triple[], deadLetter?: string): Promise<string[]> {
     try {
-      result = await this.scripts.enqueue(triples, this.#o.maxEvents, this.#o.dedupeRetentionMs, options.deadLetter);
+      const ids = await this.scripts.enqueue(triples, this.#o.maxEvents, this.#o.dedupeRetentionMs, deadLetter);
+      this.#ok();
+      return ids;
     } catch (error) {
       if (/^FULL /.test(messageOf(error))) throw new OutboxFullError(this.#o.maxEvents);
       throw new OutboxUnavailableError(`${this.#failed(error, 'enqueue')}; nothing was recorded`, 1);
     }
-    this.#ok();
-    this.#duplicates += result.duplicates;
-    if (options.deadLetter === undefined) this.#counts.pending += result.ids.length;
-    else this.#counts.dead += result.ids.length;
-    if (result.ids.length > 0) this.#wake?.();
-    return result;
+  }
+
+  /**
+   * Enqueues of concurrent webhooks go to Redis as one script call (a group commit: one
+   * round trip and one AOF write for all of them). Each caller still hears only once its
+   * own events are recorded.
+   */
+  #coalesced(triples: readonly Triple[]): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ triples, resolve, reject });
+      if (this.#queued.length === 1 && !this.#flushing) setImmediate(() => void this.#flush());
+    });
+  }
+
+  /** One write at a time: what arrives meanwhile goes together in the next one. */
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    const waiting = this.#queued.splice(0);
+    try {
+      const ids = await this.#write(waiting.flatMap((w) => w.triples));
+      let offset = 0;
+      for (const w of waiting) {
+        w.resolve(ids.slice(offset, offset + w.triples.length));
+        offset += w.triples.length;
+      }
+    } catch (error) {
+      for (const w of waiting) w.reject(error);
+    } finally {
+      this.#flushing = false;
+      if (this.#queued.length > 0) setImmediate(() => void this.#flush());
+    }
   }
 
   start(deliver: Deliver): void {

@@ -59,23 +59,21 @@ export class OutboxScripts {
     return ((this.redis as unknown as Record<ScriptName, Call>)[name] as Call).call(this.redis, this.prefix, ...args);
   }
 
-  /** triples: [dedupe key, contactId, entry JSON without its opening brace]. */
+  /** triples: [dedupe key, contactId, entry JSON without its opening brace]. One id per triple, '' for a duplicate. */
   async enqueue(
     triples: ReadonlyArray<[string, string, string]>,
     maxEvents: number,
     retentionMs: number,
     deadReason = '',
-  ): Promise<{ ids: string[]; duplicates: number }> {
-    const flat = triples.flat();
-    const [ids, duplicates] = (await this.#call(
+  ): Promise<string[]> {
+    return (await this.#call(
       'ccEnqueue',
       maxEvents,
       Math.max(1, Math.round(retentionMs)),
       deadReason,
       triples.length,
-      ...flat,
-    )) as [string[], number];
-    return { ids, duplicates: Number(duplicates) };
+      ...triples.flat(),
+    )) as string[];
   }
 
   async claim(token: string, limit: number, windowMs: number, leaseMs: number, maxBatch: number): Promise<Claim> {

@@ -28,8 +28,8 @@ end
 
 /**
  * ARGV: prefix, maxEvents, retentionMs, deadReason ('' = pending), n, then n triples
- * (dedupe key, contactId, entry JSON without its opening brace). Returns { ids, duplicates }
- * or the error `FULL <max>`.
+ * (dedupe key, contactId, entry JSON without its opening brace). Returns one id per event
+ * ('' for a duplicate), or the error `FULL <max>`.
  */
 export const ENQUEUE = `${PRELUDE}
 local max = tonumber(ARGV[2])
@@ -40,7 +40,6 @@ if max > 0 and redis.call('HLEN', P .. 'E') + redis.call('HLEN', P .. 'D') + n >
   return redis.error_reply('FULL ' .. max)
 end
 local ids = {}
-local duplicates = 0
 local at = string.format('%d', math.floor(now))
 for i = 0, n - 1 do
   local key, c, rest = ARGV[6 + i * 3], ARGV[7 + i * 3], ARGV[8 + i * 3]
@@ -56,10 +55,10 @@ for i = 0, n - 1 do
     end
     ids[#ids + 1] = id
   else
-    duplicates = duplicates + 1
+    ids[#ids + 1] = ''
   end
 end
-return { ids, duplicates }
+return ids
 `;
 
 /**
