@@ -10,6 +10,8 @@ import { openRedisOutbox } from '../src/outbox/redis-outbox.js';
 import { createBridgeProject, E2E_CHANNEL } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { runCli } from './support/cli.js';
+import { startDevProcess } from './support/dev-process.js';
+import { createDevProject } from './support/dev-project.js';
 import { freePort, REDIS_SKIP_NOTE, requireRedisServer, startRedisServer } from './support/redis-server.js';
 
 const defer = useCleanups('each');
@@ -87,4 +89,27 @@ describe.runIf(run)(`outbox and start with --redis${REDIS_SKIP_NOTE}`, () => {
     defer(() => admin.quit());
     expect(await admin.dbsize()).toBe(0);
   }, 30_000);
+
+  it('dev --redis runs its bridge on the shared Redis outbox', async () => {
+    const redis = await startRedisServer();
+    defer(() => redis.close());
+    const project = await createDevProject({ template: 'custom' });
+    defer(() => rm(project.root, { recursive: true, force: true }));
+    const env = { XDG_CONFIG_HOME: join(project.root, '.config') };
+    const dev = startDevProcess(['--port', '0', '--no-tunnel', '--no-inspector', '--redis', redis.url], {
+      cwd: project.root,
+      env,
+    });
+    defer(() => dev.kill());
+    const banner = await dev.waitFor((e) => e.type === 'banner', 20_000);
+    expect(banner).toBeDefined();
+    const admin = new Redis(redis.url);
+    defer(() => admin.quit());
+    // The dev bridge holds a connection and polls the channel's ready set.
+    const clients = String(await admin.client('LIST'))
+      .trim()
+      .split('\n');
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    expect(clients.some((line) => /cmd=(evalsha|eval)/.test(line))).toBe(true);
+  }, 40_000);
 });

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { contextOf } from '../cli.js';
 import type { DevFlags } from '../dev/options.js';
 
@@ -15,6 +15,11 @@ export function registerDev(program: Command): void {
     .option('--emulator', 'use the embedded emulator even when a real respond.io channel is configured')
     .option('--no-inspector', 'do not serve the inspector page')
     .option('--canary-interval <seconds>', 'how often to probe the bridge through the public URL', '20')
+    .addOption(
+      new Option('--redis <url>', 'use the shared Redis outbox (as start --redis) instead of the file journal').env(
+        'CUSTOM_CHANNEL_REDIS_URL',
+      ),
+    )
     .addHelpText(
       'after',
       `

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { usageError } from '../errors.js';
+import { checkRedisUrl } from '../outbox/redis/url.js';
 import { parseTunnelUrl } from '../tunnel/static.js';
 
 export type TunnelChoice =
@@ -23,6 +24,8 @@ export interface DevFlags {
   /** commander's `--no-inspector` sets this to false. */
   inspector?: boolean;
   canaryInterval?: string;
+  /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
+  redis?: string;
 }
 
 export interface DevCliOptions {
@@ -33,6 +36,8 @@ export interface DevCliOptions {
   /** Serve the inspector page (default true). */
   inspector: boolean;
   canaryIntervalMs: number;
+  /** The shared Redis outbox instead of the file journal. */
+  redisUrl?: string;
 }
 
 const PortSchema = z.coerce.number().int().min(0).max(65535);
@@ -94,5 +99,6 @@ export function parseDevFlags(flags: DevFlags): DevCliOptions {
     forceEmulator: flags.emulator === true,
     inspector: flags.inspector !== false,
     canaryIntervalMs: Math.round(interval.data * 1000),
+    ...(flags.redis ? { redisUrl: checkRedisUrl(flags.redis) } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface DevBridgeOptions {
   exchanges: ExchangeFeed;
   port: number;
   host: string;
+  /** The shared Redis outbox instead of the file journal. */
+  redisUrl?: string;
 }
 
 export interface DevBridge {
@@ -103,6 +105,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
       exchanges: options.exchanges,
       host: options.host,
       port: options.port,
+      redisUrl: options.redisUrl,
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

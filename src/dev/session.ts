@@ -140,6 +140,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       exchanges,
       port: options.port,
       host: options.host,
+      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     });
     cleanups.push(() => bridge.close());
     provider?.setCallbackBase(bridge.url);
