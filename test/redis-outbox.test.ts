@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeEvent } from '../src/bridge/adapter.js';
 import { openRedisOutbox, type RedisOutbox, type RedisOutboxOptions } from '../src/outbox/redis-outbox.js';
 import type { DeliveryResult, OutboxEntry } from '../src/outbox/types.js';
-import { OutboxUnavailableError } from '../src/outbox/unavailable.js';
+import { OutboxUnavailableError } from '../src/outbox/types.js';
 import { maxInWindow } from './support/bridge-respondio-stub.js';
 import { useCleanups } from './support/cleanups.js';
 import { REDIS_SKIP_NOTE, type RedisServer, requireRedisServer, startRedisServer } from './support/redis-server.js';

@@ -93,7 +93,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
   } catch (error) {
     if (error instanceof OutboxLockedError) {
       throw new CliError(`another bridge (pid ${error.pid}) is using this project's outbox`, {
-        hint: "stop it first: one process delivers a channel's events",
+        hint: `stop it first: one process delivers a channel's events (if no bridge runs, delete ${error.lockPath})`,
       });
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -10,8 +10,7 @@ import { validatePayload } from '../contract/validate.js';
 import { WebhookBodySchema } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
-import { OutboxFullError } from '../outbox/types.js';
-import { OutboxUnavailableError } from '../outbox/unavailable.js';
+import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
@@ -130,12 +129,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
-        if (caught instanceof OutboxFullError) {
+        if (caught instanceof OutboxFullError || caught instanceof OutboxUnavailableError) {
+          // Nothing was recorded (a full disk, a full outbox): the provider sends it again later.
+          if (caught instanceof OutboxUnavailableError)
+            request.log.error({ err: caught }, 'outbox cannot record events');
           answer = { status: 503, headers: { 'retry-after': '5' }, body: { error: { message: error } } };
-        } else if (caught instanceof OutboxUnavailableError) {
-          request.log.warn({ err: caught.message }, 'outbox unavailable: provider asked to retry');
-          const retryAfter = String(caught.retryAfterSeconds);
-          answer = { status: 503, headers: { 'retry-after': retryAfter }, body: { error: { message: error } } };
         } else {
           request.log.error({ err: caught }, 'provider webhook failed');
           // Nothing was recorded: a 500 makes the provider send it again.

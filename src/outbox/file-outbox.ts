@@ -7,16 +7,19 @@
  * order); a rejected batch dead-letters only the events respond.io names, or is split until
  * the bad one is alone (batch.ts), so one bad event never sinks the others.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BridgeEvent } from '../bridge/adapter.js';
 import { messageOf } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { batchSize, settleBatch } from './batch.js';
-import { Journal, type JournalRecord, readJournal } from './journal.js';
+import { compactJournal } from './compact.js';
+import { JOURNAL_FILE, Journal, type JournalRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { type FileOutboxOptions, MAX_BATCH_BYTES, type ResolvedOptions, withDefaults } from './options.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
-import { addLine, type ContactQueue, OutboxState, type StoredEntry, toEntry } from './state.js';
+import { replayJournal } from './replay.js';
+import { addLine, type ContactQueue, type OutboxState, type StoredEntry } from './state.js';
 import {
   type Deliver,
   type DeliveryResult,
@@ -28,6 +31,7 @@ import {
   type OutboxEntry,
   OutboxFullError,
   type OutboxStats,
+  OutboxUnavailableError,
 } from './types.js';
 
 export type { FileOutboxOptions };
@@ -41,18 +45,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * @example const outbox = await openFileOutbox({ dir: '.custom-channel/outbox' }); outbox.start(deliver)
  */
 export async function openFileOutbox(options: FileOutboxOptions): Promise<FileOutbox> {
-  const state = new OutboxState(options.dedupeWindow ?? 100_000);
+  const warn = options.warn ?? (() => {});
+  const dedupeWindow = options.dedupeWindow ?? 100_000;
   if (options.readOnly) {
-    state.replay(readJournal(options.dir));
-    return new FileOutbox(options, state, undefined, () => {});
+    const { state, quarantined } = replayJournal(options.dir, { dedupeWindow, repair: false, warn });
+    const reader = existsSync(join(options.dir, JOURNAL_FILE)) ? Journal.openRead(options.dir) : undefined;
+    return new FileOutbox(options, state, reader, () => {}, quarantined);
   }
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const release = acquireLock(options.dir);
   try {
-    const records = readJournal(options.dir, { repair: true });
-    state.replay(records);
-    const journal = await Journal.open(options.dir, records.length);
-    return new FileOutbox(options, state, journal, release);
+    const { state, records, quarantined } = replayJournal(options.dir, { dedupeWindow, repair: true, warn });
+    const journal = Journal.open(options.dir, records);
+    return new FileOutbox(options, state, journal, release, quarantined);
   } catch (error) {
     release();
     throw error;
@@ -89,9 +94,19 @@ export class FileOutbox implements Outbox {
   #duplicates = 0;
   #lastError: OutboxStats['lastError'];
   #lastDeliveredAt: number | undefined;
+  #quarantined: number;
+  #readOnly: boolean;
 
-  constructor(options: FileOutboxOptions, state: OutboxState, journal: Journal | undefined, release: () => void) {
+  constructor(
+    options: FileOutboxOptions,
+    state: OutboxState,
+    journal: Journal | undefined,
+    release: () => void,
+    quarantined = 0,
+  ) {
     this.dir = options.dir;
+    this.#quarantined = quarantined;
+    this.#readOnly = options.readOnly === true;
     this.#o = withDefaults(options);
     this.#state = state;
     this.#journal = journal;
@@ -105,9 +120,34 @@ export class FileOutbox implements Outbox {
   }
 
   #writable(): Journal {
-    if (this.#closed) throw new Error('outbox is closed');
-    if (!this.#journal) throw new Error('outbox was opened read-only');
+    if (this.#closed) throw new OutboxUnavailableError('outbox is closed');
+    if (!this.#journal || this.#readOnly) throw new Error('outbox was opened read-only');
     return this.#journal;
+  }
+
+  /** The event of an entry, read back from the journal; throws when its record is unreadable. */
+  #load(stored: StoredEntry): OutboxEntry {
+    if (!this.#journal) throw new Error('the journal is gone');
+    const record = JSON.parse(this.#journal.read(stored.off, stored.len).toString('utf8')) as {
+      op?: string;
+      id?: string;
+      key?: string;
+      item?: BridgeEvent;
+    };
+    if (record?.op !== 'add' || record.id !== stored.id || !record.item?.event) {
+      throw new Error(`journal record of ${stored.id} is unreadable`);
+    }
+    const entry: OutboxEntry = {
+      id: stored.id,
+      key: record.key ?? dedupeKey(record.item.event),
+      enqueuedAt: stored.at,
+      item: record.item,
+      attempts: stored.attempts,
+    };
+    if (stored.lastError !== undefined) entry.lastError = stored.lastError;
+    if (stored.reason !== undefined) entry.reason = stored.reason;
+    if (stored.deadAt !== undefined) entry.deadAt = stored.deadAt;
+    return entry;
   }
 
   async enqueue(events: readonly BridgeEvent[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
@@ -116,6 +156,8 @@ export class FileOutbox implements Outbox {
     const held = state.pending.size + state.staged.size + state.dead.size;
     if (held + events.length > this.#o.maxEvents) throw new OutboxFullError(this.#o.maxEvents);
     const fresh: StoredEntry[] = [];
+    const keys: string[] = [];
+    const lines: string[] = [];
     const waits: Promise<void>[] = [];
     let duplicates = 0;
     const now = this.#o.now();
@@ -128,39 +170,50 @@ export class FileOutbox implements Outbox {
         continue;
       }
       this.#seq += 1;
-      const id = `${this.#idBase}-${this.#seq.toString(36)}`;
       const entry: StoredEntry = {
-        id,
-        key,
+        id: `${this.#idBase}-${this.#seq.toString(36)}`,
         at: now,
-        contactId: item.contactId,
-        json: JSON.stringify(item),
+        off: 0,
+        len: 0,
+        contactId: state.intern(item.contactId),
         attempts: 0,
       };
       fresh.push(entry);
-      state.remember(key);
-      state.staged.set(id, entry);
+      keys.push(key);
+      lines.push(addLine({ id: entry.id, key, at: now, contactId: entry.contactId }, JSON.stringify(item)));
+      state.seen.add(key);
+      state.staged.set(entry.id, entry);
     }
     this.#duplicates += duplicates;
     if (fresh.length > 0) {
-      let text = fresh.map((entry) => `${addLine(entry)}\n`).join('');
       if (options.deadLetter !== undefined) {
-        for (const entry of fresh) Object.assign(entry, { reason: options.deadLetter, deadAt: now });
-        text += fresh
-          .map((e) => `${JSON.stringify({ op: 'dead', id: e.id, at: now, reason: e.reason, attempts: 0 })}\n`)
-          .join('');
+        for (const entry of fresh) {
+          Object.assign(entry, { reason: options.deadLetter, deadAt: now });
+          lines.push(JSON.stringify({ op: 'dead', id: entry.id, at: now, reason: entry.reason, attempts: 0 }));
+        }
       }
-      const write = journal.appendText(text, fresh.length * (options.deadLetter === undefined ? 1 : 2));
-      for (const entry of fresh) this.#writing.set(entry.key, write);
+      let write: Promise<void>;
+      try {
+        const appended = journal.append(lines);
+        for (let i = 0; i < fresh.length; i += 1) {
+          fresh[i].off = appended.offsets[i];
+          fresh[i].len = appended.lengths[i];
+        }
+        write = appended.durable;
+      } catch (error) {
+        write = Promise.reject(error);
+      }
+      for (const key of keys) this.#writing.set(key, write);
       try {
         await write;
       } catch (error) {
-        for (const entry of fresh) state.seen.delete(entry.key);
+        for (const key of keys) state.seen.delete(key);
+        this.#lastError = { message: messageOf(error), at: this.#o.now() };
         throw error;
       } finally {
-        for (const entry of fresh) {
-          this.#writing.delete(entry.key);
-          state.staged.delete(entry.id);
+        for (let i = 0; i < fresh.length; i += 1) {
+          this.#writing.delete(keys[i]);
+          state.staged.delete(fresh[i].id);
         }
       }
       for (const entry of fresh) {
@@ -211,6 +264,8 @@ export class FileOutbox implements Outbox {
       cappedRetryAfter: this.#cappedRetryAfter,
       deadLetters: this.#state.dead.size,
       delivered: this.#delivered,
+      quarantined: this.#quarantined,
+      journalWriteFailures: this.#journal?.failedWrites ?? 0,
       duplicates: this.#duplicates,
     };
     if (this.#lastError) stats.lastError = this.#lastError;
@@ -220,7 +275,15 @@ export class FileOutbox implements Outbox {
 
   async list(which: EntryState): Promise<OutboxEntry[]> {
     const source = which === 'dead' ? this.#state.dead : this.#state.pending;
-    return [...source.values()].sort((a, b) => a.at - b.at).map(toEntry);
+    const entries: OutboxEntry[] = [];
+    for (const stored of [...source.values()].sort((a, b) => a.at - b.at)) {
+      try {
+        entries.push(this.#load(stored));
+      } catch {
+        // Unreadable: the bridge dead-letters it when it gets there; a listing shows the rest.
+      }
+    }
+    return entries;
   }
 
   async retry(id?: string): Promise<number> {
@@ -233,7 +296,7 @@ export class FileOutbox implements Outbox {
       Object.assign(entry, { reason: undefined, deadAt: undefined, attempts: 0, lastError: undefined });
       this.#state.addPending(entry);
     }
-    await journal.append(targets.map((entry): JournalRecord => ({ op: 'retry', id: entry.id, at })));
+    await journal.appendRecords(targets.map((entry): JournalRecord => ({ op: 'retry', id: entry.id, at })));
     for (const entry of targets) this.#markReady(entry.contactId);
     this.#pump();
     return targets.length;
@@ -253,7 +316,7 @@ export class FileOutbox implements Outbox {
         targets.push(entry);
       }
     }
-    if (targets.length > 0) await journal.append(targets.map((e): JournalRecord => ({ op: 'purge', id: e.id })));
+    if (targets.length > 0) await journal.appendRecords(targets.map((e): JournalRecord => ({ op: 'purge', id: e.id })));
     return targets.length;
   }
 
@@ -300,6 +363,10 @@ export class FileOutbox implements Outbox {
       const queue = this.#state.contacts.get(contactId);
       if (!queue || queue.size === 0 || queue.busy || queue.notBefore > now) continue;
       const batch = this.#batchOf(queue);
+      if (batch.length === 0) {
+        this.#markReady(contactId);
+        continue;
+      }
       this.#dispatch(contactId, queue, batch, this.#deliver, this.#limiter.take());
     }
   }
@@ -311,9 +378,17 @@ export class FileOutbox implements Outbox {
     let contact: string | undefined;
     let bytes = 0;
     for (const stored of candidates) {
-      const entry = toEntry(stored);
+      let entry: OutboxEntry;
+      try {
+        entry = this.#load(stored);
+      } catch (error) {
+        // A record that cannot be read back cannot be delivered: keep it visible as a dead letter.
+        this.#bury(stored, `unreadable journal record: ${messageOf(error)}`, this.#o.now());
+        if (batch.length > 0) break;
+        continue;
+      }
       const details = JSON.stringify(entry.item.contact ?? null);
-      bytes += stored.json.length;
+      bytes += stored.len;
       if (batch.length > 0 && (details !== contact || bytes > MAX_BATCH_BYTES)) break;
       contact = details;
       batch.push({ stored, entry });
@@ -438,11 +513,10 @@ export class FileOutbox implements Outbox {
   #maybeCompact(): void {
     const journal = this.#journal;
     if (!journal || this.#compacting || journal.records < this.#o.compactAfter) return;
-    const live = this.#state.pending.size + this.#state.dead.size + this.#state.seen.size / 1000;
+    const live = this.#state.pending.size + this.#state.dead.size + this.#state.seen.count / 1000;
     if (journal.records < 2 * live) return;
     this.#compacting = true;
-    journal
-      .compact(() => this.#state.snapshot())
+    compactJournal(journal, this.#state)
       .catch((error) => {
         this.#lastError = { message: `journal compaction: ${messageOf(error)}`, at: this.#o.now() };
       })

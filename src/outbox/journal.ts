@@ -1,16 +1,33 @@
 /**
- * An append-only NDJSON journal with group commit: appends made while a write + fsync is in
- * progress are written together and share the next fsync, so thousands of concurrent
- * webhook intakes cost a handful of fsyncs. Compaction rewrites the live records into a new
- * file and renames it over the old one (atomic on POSIX), inside the same queue as appends.
+ * An append-only NDJSON journal with group commit. Appends are buffered and written with one
+ * synchronous write per batch, so every record's byte offset is known (pending payloads stay
+ * on disk; the outbox keeps only offsets, see state.ts); a batch is answered once an fsync
+ * that started after its write completes, and the next batch is written while it runs.
+ *
+ * A write that fails (ENOSPC) truncates the file back to its last whole record before anything
+ * else is written, and fails every append of that batch, so nothing acknowledged is glued to a
+ * partial line. Compaction (compact.ts) copies live records into a new file in the background
+ * and swaps it in here, between batches, without stopping intake.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import {
+  closeSync,
+  fdatasync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeEvent } from '../bridge/adapter.js';
+import { messageOf } from '../errors.js';
+import { OutboxUnavailableError } from './types.js';
 
 export type JournalRecord =
-  | { op: 'add'; id: string; key: string; at: number; item: BridgeEvent }
+  | { op: 'add'; id: string; key: string; at: number; c?: string; item: BridgeEvent }
   | { op: 'done'; id: string; at: number }
   | { op: 'dead'; id: string; at: number; reason: string; attempts: number }
   | { op: 'retry'; id: string; at: number }
@@ -19,189 +36,292 @@ export type JournalRecord =
   | { op: 'seen'; keys: string[] };
 
 export const JOURNAL_FILE = 'journal.ndjson';
-/** fsyncs allowed in flight at once; more batches wait. */
-const MAX_SYNCS = 3;
+/** Unreadable records found at start are moved here (appended, never read back). */
+export const QUARANTINE_FILE = 'journal.quarantine.ndjson';
 
-interface Pending {
-  text: string;
-  durable: boolean;
+interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
-/**
- * Reads every complete record; a torn last line (the process died mid-write, before the
- * write was acknowledged to anyone) is cut off so later appends start on a clean line.
- */
-export function readJournal(dir: string, options: { repair?: boolean } = {}): JournalRecord[] {
-  const path = join(dir, JOURNAL_FILE);
-  if (!existsSync(path)) return [];
-  const data = readFileSync(path);
-  const end = data.lastIndexOf(0x0a) + 1;
-  if (end < data.length && options.repair) truncateSync(path, end);
-  const records: JournalRecord[] = [];
-  for (const line of data.subarray(0, end).toString('utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      records.push(JSON.parse(line) as JournalRecord);
-    } catch {
-      // A corrupt line in the middle cannot come from our own appends; skip it rather than refuse to start.
-    }
-  }
-  return records;
+/** What `compact.ts` hands over for the swap: the new file and how to move offsets. */
+export interface Swap {
+  /** Path of the new file, fully written and fsynced up to `copiedUpTo` of the old one. */
+  temp: string;
+  fd: number;
+  /** Size of the new file before the old file's tail is appended. */
+  size: number;
+  /** Old-file offset where the copy ended; later records are copied verbatim at the swap. */
+  copiedUpTo: number;
+  /** Called with the new file's offset of the old tail (old offset `copiedUpTo`). */
+  relocate: (tailBase: number) => void;
+  /** Records in the new file before the tail, and `records` of the journal when the copy ended. */
+  records: number;
+  recordsAtCopy: number;
 }
 
 export class Journal {
   readonly dir: string;
   readonly path: string;
-  #handle: FileHandle;
-  #queue: Pending[] = [];
-  #running = false;
-  #compacting: (() => Promise<string>) | undefined;
-  /** Lines written by `appendNow` while a compaction runs, re-written into the new file. */
-  #carry: string[] | undefined;
-  /** fsyncs in flight (see #drain). */
-  #syncing = new Set<Promise<void>>();
-  /** True while the old file is closed and the new one not yet open. */
-  #swapping = false;
-  /** Records written since the last compaction (or open). */
+  #fd: number;
+  /** Bytes on disk (written), not counting the buffer. */
+  #size: number;
+  #buffer: string[] = [];
+  #bufferBytes = 0;
+  /** Appends whose lines are still in the buffer. */
+  #waiters: Waiter[] = [];
+  /** Appends whose lines are written, waiting for the next fsync. */
+  #written: Waiter[] = [];
+  #syncing = false;
+  #scheduled = false;
+  #closed = false;
+  /** A failed truncation left bytes past this size: cut them before the next write. */
+  #dirtyAt: number | undefined;
+  #swap: { swap: Swap; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #idle: Array<() => void> = [];
+  /** Records in the file (approximate): what compaction is weighed against. */
   records = 0;
+  /** Writes that failed (disk full, I/O error) since open. */
+  failedWrites = 0;
 
-  private constructor(dir: string, handle: FileHandle, records: number) {
+  private constructor(dir: string, fd: number, records: number) {
     this.dir = dir;
     this.path = join(dir, JOURNAL_FILE);
-    this.#handle = handle;
+    this.#fd = fd;
+    this.#size = fstatSync(fd).size;
     this.records = records;
   }
 
-  /** Opens (creating) the journal for appending; `existing` is how many records it already holds. */
-  static async open(dir: string, existing = 0): Promise<Journal> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await open(join(dir, JOURNAL_FILE), 'a', 0o600);
-    return new Journal(dir, handle, existing);
+  /** Opens the journal to read records back (`outbox list` while a bridge runs); appends fail. */
+  static openRead(dir: string): Journal {
+    return new Journal(dir, openSync(join(dir, JOURNAL_FILE), 'r'), 0);
   }
 
-  /** Appends records; resolves once written (and fsynced when `durable`). */
-  append(records: readonly JournalRecord[], durable = true): Promise<void> {
-    const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
-    return this.appendText(text, records.length, durable);
+  /** Opens (creating) the journal for appending; `existing` is how many records it already holds. */
+  static open(dir: string, existing = 0): Journal {
+    return new Journal(dir, openSync(join(dir, JOURNAL_FILE), 'a+', 0o600), existing);
+  }
+
+  /** Bytes written so far (the offset of the next record once the buffer is flushed). */
+  get size(): number {
+    return this.#size + this.#bufferBytes;
   }
 
   /**
-   * Writes one record at once, synchronously, without fsync: it is in the page cache before
-   * this returns, so it survives `kill -9` (not a power cut). Used for delivery marks, where
-   * every millisecond between respond.io's answer and the mark is a window for a duplicate.
+   * Appends NDJSON lines (without their newline); returns each line's byte offset and a
+   * promise that resolves once they are durable (fsynced) and rejects if they could not be.
+   */
+  append(lines: readonly string[]): { offsets: number[]; lengths: number[]; durable: Promise<void> } {
+    if (this.#closed) throw new OutboxUnavailableError('the journal is closed');
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    for (const line of lines) {
+      const length = Buffer.byteLength(line);
+      offsets.push(this.size);
+      lengths.push(length);
+      this.#buffer.push(line, '\n');
+      this.#bufferBytes += length + 1;
+    }
+    this.records += lines.length;
+    const durable = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#schedule();
+    return { offsets, lengths, durable };
+  }
+
+  /** Appends records (serialised here); resolves once durable. */
+  appendRecords(records: readonly JournalRecord[]): Promise<void> {
+    return this.append(records.map((record) => JSON.stringify(record))).durable;
+  }
+
+  /**
+   * Writes one record (and whatever is buffered) at once, without waiting for an fsync: it is
+   * in the page cache before this returns, so it survives `kill -9` (not a power cut). Used for
+   * delivery marks, where every millisecond between respond.io's answer and the mark is a
+   * window for a duplicate. Throws when the write fails (the file is repaired first).
    */
   appendNow(record: JournalRecord): void {
-    const line = `${JSON.stringify(record)}\n`;
-    if (!this.#swapping) writeSync(this.#handle.fd, line);
-    this.#carry?.push(line);
+    if (this.#closed) return;
+    const line = JSON.stringify(record);
+    this.#buffer.push(line, '\n');
+    this.#bufferBytes += Buffer.byteLength(line) + 1;
     this.records += 1;
+    this.#write();
   }
 
-  /** Appends pre-serialised NDJSON lines (each ending in a newline). */
-  appendText(text: string, count: number, durable = true): Promise<void> {
-    this.records += count;
+  /** Reads `length` bytes at `offset` (a record written earlier). */
+  read(offset: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.#fd, buffer, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === length ? buffer : buffer.subarray(0, done);
+  }
+
+  /** The old file's fd, for compaction to read from (valid until the swap). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Buffered lines reach the file now (compaction's snapshot needs a stable end). */
+  flush(): void {
+    if (this.#bufferBytes > 0) this.#write();
+  }
+
+  /** Swaps in a compacted file between batches (no fsync in flight); resolves once done. */
+  swap(swap: Swap): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ text, durable, resolve, reject });
-      void this.#drain();
+      this.#swap = { swap, resolve, reject };
+      if (!this.#syncing) this.#doSwap();
     });
   }
 
-  /** Replaces the journal with `snapshot()`'s lines, taken when no append is in progress. */
-  compact(snapshot: () => string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#compacting = async () => snapshot();
-      this.#queue.push({ text: '', durable: false, resolve, reject });
-      void this.#drain();
+  #schedule(): void {
+    if (this.#scheduled || this.#syncing) return;
+    this.#scheduled = true;
+    // Let the other requests of this turn join the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (!this.#syncing) this.#commit();
     });
   }
 
-  async #drain(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
+  /** Writes the buffer (repairing the file first if an earlier write failed). */
+  #write(): void {
+    const text = this.#buffer.join('');
+    this.#buffer = [];
+    const bytes = this.#bufferBytes;
+    this.#bufferBytes = 0;
+    const start = this.#size;
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue;
-        this.#queue = [];
-        const durable = batch.some((entry) => entry.durable);
-        try {
-          const text = batch.map((entry) => entry.text).join('');
-          if (text) await this.#writeAll(Buffer.from(text, 'utf8'));
-          if (this.#compacting) {
-            if (durable) await this.#handle.datasync();
-            await Promise.allSettled([...this.#syncing]);
-            await this.#rewrite();
-            for (const entry of batch) entry.resolve();
-            continue;
-          }
-        } catch (error) {
-          for (const entry of batch) entry.reject(error);
-          continue;
-        }
-        // The next batch may be written while this one's fsync runs: each batch is answered
-        // only after an fsync that started once its own write had completed.
-        const settle = (durable ? this.#handle.datasync() : Promise.resolve()).then(
-          () => {
-            for (const entry of batch) entry.resolve();
-          },
-          (error: unknown) => {
-            for (const entry of batch) entry.reject(error);
-          },
-        );
-        this.#syncing.add(settle);
-        void settle.finally(() => this.#syncing.delete(settle));
-        if (this.#syncing.size >= MAX_SYNCS) await Promise.race(this.#syncing);
+      this.#repair();
+      const data = Buffer.from(text, 'utf8');
+      let done = 0;
+      while (done < data.length) done += writeSync(this.#fd, data, done, data.length - done);
+      this.#size = start + bytes;
+      this.#written.push(...this.#waiters.splice(0));
+    } catch (error) {
+      this.failedWrites += 1;
+      this.#dirtyAt = start;
+      try {
+        this.#repair();
+      } catch {
+        // Still dirty: the next write tries again first, and fails if it cannot.
       }
-    } finally {
-      this.#running = false;
+      const failed = this.#waiters.splice(0);
+      const wrapped = new OutboxUnavailableError(`cannot write the outbox journal: ${messageOf(error)}`);
+      for (const waiter of failed) waiter.reject(wrapped);
+      throw wrapped;
     }
   }
 
-  async #writeAll(buffer: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
-    }
+  /** Cuts a partial record left by a failed write; stays dirty (refusing writes) while it cannot. */
+  #repair(): void {
+    if (this.#dirtyAt === undefined) return;
+    ftruncateSync(this.#fd, this.#dirtyAt);
+    this.#size = this.#dirtyAt;
+    this.#dirtyAt = undefined;
   }
 
-  async #rewrite(): Promise<void> {
-    const make = this.#compacting;
-    this.#compacting = undefined;
-    if (!make) return;
-    this.#carry = [];
-    const text = await make();
-    const temp = `${this.path}.compact`;
-    await writeFile(temp, text, { mode: 0o600, flush: true });
-    await rename(temp, this.path);
-    syncDir(this.dir);
-    this.#swapping = true;
+  /** One group commit: write what is buffered, fsync, answer, and go again if more came. */
+  #commit(): void {
     try {
-      await this.#handle.close();
-      this.#handle = await open(this.path, 'a', 0o600);
-    } finally {
-      this.#swapping = false;
+      if (this.#bufferBytes > 0) this.#write();
+    } catch {
+      // #write rejected the appends of the failed write.
     }
-    const carried = this.#carry;
-    this.#carry = undefined;
-    if (carried.length > 0) await this.#writeAll(Buffer.from(carried.join(''), 'utf8'));
-    this.records = (text ? text.split('\n').length - 1 : 0) + carried.length;
+    const batch = this.#written.splice(0);
+    if (batch.length === 0) {
+      this.#settleIdle();
+      return;
+    }
+    this.#syncing = true;
+    fdatasync(this.#fd, (error) => {
+      this.#syncing = false;
+      if (error) {
+        this.failedWrites += 1;
+        const wrapped = new OutboxUnavailableError(`cannot sync the outbox journal: ${error.message}`);
+        for (const waiter of batch) waiter.reject(wrapped);
+      } else {
+        for (const waiter of batch) waiter.resolve();
+      }
+      this.#after();
+    });
   }
 
-  /** Waits for queued appends and their fsyncs, then closes the file. */
+  #after(): void {
+    if (this.#swap) this.#doSwap();
+    this.#commit();
+  }
+
+  #settleIdle(): void {
+    if (this.#syncing || this.#waiters.length > 0 || this.#written.length > 0) return;
+    for (const done of this.#idle.splice(0)) done();
+  }
+
+  #doSwap(): void {
+    const pending = this.#swap;
+    this.#swap = undefined;
+    if (!pending) return;
+    const { swap } = pending;
+    try {
+      this.flush();
+      // The old file's tail (records since the copy ended) goes over verbatim.
+      const tailLength = this.#size - swap.copiedUpTo;
+      let written = 0;
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(tailLength, 1), 1 << 20));
+      while (written < tailLength) {
+        const n = readSync(this.#fd, chunk, 0, Math.min(chunk.length, tailLength - written), swap.copiedUpTo + written);
+        if (n === 0) break;
+        let out = 0;
+        while (out < n) out += writeSync(swap.fd, chunk, out, n - out, swap.size + written + out);
+        written += n;
+      }
+      if (written !== tailLength) throw new Error('the journal changed under compaction');
+      pending.swap.relocate(swap.size);
+      renameOver(swap);
+      closeSync(this.#fd);
+      this.#fd = openSync(this.path, 'a+', 0o600);
+      closeSync(swap.fd);
+      this.#size = swap.size + tailLength;
+      this.records = swap.records + (this.records - swap.recordsAtCopy);
+      pending.resolve();
+    } catch (error) {
+      try {
+        closeSync(swap.fd);
+        rmSync(swap.temp, { force: true });
+      } catch {
+        // Nothing more to clean.
+      }
+      pending.reject(error);
+    }
+  }
+
+  /** Waits for buffered appends and their fsyncs, then closes the file. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#queue.push({ text: '', durable: true, resolve, reject: () => resolve() });
-      void this.#drain();
-    });
-    await Promise.allSettled([...this.#syncing]);
-    await this.#handle.close().catch(() => {});
+    if (this.#closed) return;
+    if (this.#bufferBytes > 0 || this.#waiters.length > 0 || this.#written.length > 0 || this.#syncing) {
+      await new Promise<void>((resolve) => {
+        this.#idle.push(resolve);
+        if (!this.#syncing) this.#commit();
+      });
+    }
+    this.#closed = true;
+    closeSync(this.#fd);
   }
 }
 
+function renameOver(swap: Swap): void {
+  fsyncSync(swap.fd);
+  const path = join(swap.temp, '..', JOURNAL_FILE);
+  renameSync(swap.temp, path);
+  syncDir(join(swap.temp, '..'));
+}
+
 /** Makes a rename durable: fsync the folder that holds the entry. */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

@@ -31,8 +31,8 @@ import {
   type OutboxEntry,
   OutboxFullError,
   type OutboxStats,
+  OutboxUnavailableError,
 } from './types.js';
-import { OutboxUnavailableError } from './unavailable.js';
 
 export type { RedisOutboxOptions };
 
@@ -151,7 +151,7 @@ export class RedisOutbox implements Outbox {
       return ids;
     } catch (error) {
       if (/^FULL /.test(messageOf(error))) throw new OutboxFullError(this.#o.maxEvents);
-      throw new OutboxUnavailableError(`${this.#failed(error, 'enqueue')}; nothing was recorded`, 1);
+      throw new OutboxUnavailableError(`${this.#failed(error, 'enqueue')}; nothing was recorded`);
     }
   }
 

@@ -91,7 +91,7 @@ export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
   } catch (error) {
     if (error instanceof OutboxLockedError) {
       throw new CliError(`the bridge (pid ${error.pid}) is using this outbox`, {
-        hint: `stop it first, then run \`custom-channel outbox ${input.action}\` again`,
+        hint: `stop it first, then run \`custom-channel outbox ${input.action}\` again (if no bridge runs, delete ${error.lockPath})`,
       });
     }
     throw error;

@@ -1,21 +1,22 @@
 /**
- * The outbox's in-memory model, rebuilt from the journal at start: pending events in one FIFO
+ * The outbox's in-memory index, rebuilt from the journal at start: pending events in one FIFO
  * per contact (so a contact's events reach respond.io in order), dead letters, and a bounded
  * window of keys already seen (deduplication survives restarts and compactions).
- * Payloads are kept as JSON text, which costs far less memory than the parsed objects.
+ *
+ * Payloads stay on disk: an entry holds its journal line's offset and length (about 150 bytes
+ * of memory per pending event), and the event is read back when it is delivered or listed.
  */
-import type { BridgeEvent } from '../bridge/adapter.js';
 import { freshSplit, type SplitState } from './batch.js';
 import type { JournalRecord } from './journal.js';
-import type { OutboxEntry } from './types.js';
+import type { AddHeader } from './journal-read.js';
 
 export interface StoredEntry {
   id: string;
-  key: string;
   at: number;
+  /** The journal line of its `add` record (rewritten by compaction). */
+  off: number;
+  len: number;
   contactId: string;
-  /** The `BridgeEvent` as JSON. */
-  json: string;
   attempts: number;
   lastError?: string;
   reason?: string;
@@ -24,6 +25,7 @@ export interface StoredEntry {
 
 /** One contact's pending events, oldest first; removing the head is O(1). */
 export class ContactQueue {
+  readonly contactId: string;
   #items: Array<StoredEntry | undefined> = [];
   #head = 0;
   busy = false;
@@ -31,6 +33,14 @@ export class ContactQueue {
   notBefore = 0;
   /** Batch limit after a rejection (see batch.ts). */
   split: SplitState = freshSplit(Number.POSITIVE_INFINITY);
+
+  constructor(contactId: string) {
+    this.contactId = contactId;
+  }
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
 
   /** Up to `n` entries from the head, oldest first. */
   head(n: number): StoredEntry[] {
@@ -40,14 +50,6 @@ export class ContactQueue {
       if (entry) out.push(entry);
     }
     return out;
-  }
-
-  get size(): number {
-    return this.#items.length - this.#head;
-  }
-
-  peek(): StoredEntry | undefined {
-    return this.#items[this.#head];
   }
 
   push(entry: StoredEntry): void {
@@ -69,48 +71,80 @@ export class ContactQueue {
   }
 }
 
-/** Public view of a stored entry. */
-export function toEntry(stored: StoredEntry): OutboxEntry {
-  const entry: OutboxEntry = {
-    id: stored.id,
-    key: stored.key,
-    enqueuedAt: stored.at,
-    item: JSON.parse(stored.json) as BridgeEvent,
-    attempts: stored.attempts,
-  };
-  if (stored.lastError !== undefined) entry.lastError = stored.lastError;
-  if (stored.reason !== undefined) entry.reason = stored.reason;
-  if (stored.deadAt !== undefined) entry.deadAt = stored.deadAt;
-  return entry;
+/**
+ * The last `size` keys seen, oldest forgotten first: a ring of keys beside a Set, so trimming
+ * costs O(1) however many keys went through (a Map's `keys().next()` walks deleted slots).
+ */
+export class SeenWindow {
+  readonly size: number;
+  #ring: Array<string | undefined>;
+  #next = 0;
+  #set = new Set<string>();
+
+  constructor(size: number) {
+    this.size = Math.max(1, Math.floor(size));
+    this.#ring = [];
+  }
+
+  get count(): number {
+    return this.#set.size;
+  }
+
+  has(key: string): boolean {
+    return this.#set.has(key);
+  }
+
+  add(key: string): void {
+    if (this.#set.has(key)) return;
+    this.#set.add(key);
+    // Grows by push (a packed array) until full, then overwrites the oldest slot.
+    if (this.#ring.length < this.size) {
+      this.#ring.push(key);
+      return;
+    }
+    if (this.#next >= this.size) this.#next = 0;
+    this.#set.delete(this.#ring[this.#next] as string);
+    this.#ring[this.#next] = key;
+    this.#next += 1;
+  }
+
+  /** Forgets a key whose event could not be recorded (its slot is reused in turn). */
+  delete(key: string): void {
+    this.#set.delete(key);
+  }
+
+  /** Oldest first. */
+  *keys(): IterableIterator<string> {
+    const n = this.#ring.length;
+    const oldest = n < this.size ? 0 : this.#next % n;
+    for (let i = 0; i < n; i += 1) {
+      const key = this.#ring[(oldest + i) % n];
+      if (key !== undefined && this.#set.has(key)) yield key;
+    }
+  }
 }
 
 export class OutboxState {
   readonly pending = new Map<string, StoredEntry>();
   readonly dead = new Map<string, StoredEntry>();
   readonly contacts = new Map<string, ContactQueue>();
-  /** Insertion-ordered set of keys seen; the oldest are forgotten past `dedupeWindow`. */
-  readonly seen = new Map<string, true>();
+  readonly seen: SeenWindow;
   /** Being written by `enqueue`: not yet pending, but compaction must keep them. */
   readonly staged = new Map<string, StoredEntry>();
-  readonly dedupeWindow: number;
 
   constructor(dedupeWindow: number) {
-    this.dedupeWindow = dedupeWindow;
+    this.seen = new SeenWindow(dedupeWindow);
   }
 
-  remember(key: string): void {
-    this.seen.delete(key);
-    this.seen.set(key, true);
-    if (this.seen.size > this.dedupeWindow) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
+  /** The contact id string shared by the contact's entries (one copy in memory). */
+  intern(contactId: string): string {
+    return this.contacts.get(contactId)?.contactId ?? contactId;
   }
 
   queueOf(contactId: string): ContactQueue {
     let queue = this.contacts.get(contactId);
     if (!queue) {
-      queue = new ContactQueue();
+      queue = new ContactQueue(contactId);
       this.contacts.set(contactId, queue);
     }
     return queue;
@@ -118,7 +152,9 @@ export class OutboxState {
 
   addPending(entry: StoredEntry): void {
     this.pending.set(entry.id, entry);
-    this.queueOf(entry.contactId).push(entry);
+    const queue = this.queueOf(entry.contactId);
+    entry.contactId = queue.contactId;
+    queue.push(entry);
   }
 
   /** Takes a pending entry out of its contact's queue (delivered, dead or purged). */
@@ -130,84 +166,64 @@ export class OutboxState {
     if (queue.size === 0 && !queue.busy) this.contacts.delete(entry.contactId);
   }
 
-  /** Applies the journal, oldest record first. */
-  replay(records: Iterable<JournalRecord>): void {
-    for (const record of records) {
-      switch (record.op) {
-        case 'add': {
-          const entry: StoredEntry = {
-            id: record.id,
-            key: record.key,
-            at: record.at,
-            contactId: record.item.contactId,
-            json: JSON.stringify(record.item),
-            attempts: 0,
-          };
-          this.remember(record.key);
-          this.pending.set(entry.id, entry);
-          break;
-        }
-        case 'done':
-          this.pending.delete(record.id);
-          break;
-        case 'dead': {
-          const entry = this.pending.get(record.id);
-          if (!entry) break;
-          this.pending.delete(record.id);
-          Object.assign(entry, { reason: record.reason, deadAt: record.at, attempts: record.attempts });
-          this.dead.set(entry.id, entry);
-          break;
-        }
-        case 'retry': {
-          const entry = this.dead.get(record.id);
-          if (!entry) break;
-          this.dead.delete(record.id);
-          Object.assign(entry, { reason: undefined, deadAt: undefined, attempts: 0 });
-          this.pending.set(entry.id, entry);
-          break;
-        }
-        case 'purge':
-          this.pending.delete(record.id);
-          this.dead.delete(record.id);
-          break;
-        case 'seen':
-          for (const key of record.keys) this.remember(key);
-          break;
-      }
-    }
-    // Queues are built after the replay, in enqueue order (a retried dead letter goes last).
-    const ordered = [...this.pending.values()].sort((a, b) => a.at - b.at);
-    this.pending.clear();
-    for (const entry of ordered) this.addPending(entry);
+  /** Applies one `add` header of the journal scan. */
+  replayAdd(header: AddHeader): void {
+    this.seen.add(header.key);
+    const queue = this.contacts.get(header.contactId);
+    const entry: StoredEntry = {
+      id: header.id,
+      at: header.at,
+      off: header.offset,
+      len: header.length,
+      contactId: queue ? queue.contactId : header.contactId,
+      attempts: 0,
+    };
+    this.pending.set(entry.id, entry);
   }
 
-  /** The journal's live content: seen keys first, then pending and dead entries. */
-  snapshot(): string {
-    const lines: string[] = [];
-    const keys = [...this.seen.keys()];
-    for (let i = 0; i < keys.length; i += 1000) {
-      lines.push(JSON.stringify({ op: 'seen', keys: keys.slice(i, i + 1000) }));
-    }
-    const live = [...this.pending.values(), ...this.staged.values(), ...this.dead.values()];
-    for (const entry of live.sort((a, b) => a.at - b.at)) {
-      lines.push(addLine(entry));
-      if (entry.deadAt !== undefined) {
-        lines.push(
-          JSON.stringify({
-            op: 'dead',
-            id: entry.id,
-            at: entry.deadAt,
-            reason: entry.reason,
-            attempts: entry.attempts,
-          }),
-        );
+  /** Applies any other record of the journal, in order. */
+  replayOther(record: Exclude<JournalRecord, { op: 'add' }>): void {
+    switch (record.op) {
+      case 'done':
+        this.pending.delete(record.id);
+        break;
+      case 'dead': {
+        const entry = this.pending.get(record.id);
+        if (!entry) break;
+        this.pending.delete(record.id);
+        Object.assign(entry, { reason: record.reason, deadAt: record.at, attempts: record.attempts });
+        this.dead.set(entry.id, entry);
+        break;
       }
+      case 'retry': {
+        const entry = this.dead.get(record.id);
+        if (!entry) break;
+        this.dead.delete(record.id);
+        Object.assign(entry, { reason: undefined, deadAt: undefined, attempts: 0 });
+        this.pending.set(entry.id, entry);
+        break;
+      }
+      case 'purge':
+        this.pending.delete(record.id);
+        this.dead.delete(record.id);
+        break;
+      case 'seen':
+        for (const key of record.keys) this.seen.add(key);
+        break;
     }
-    return lines.length ? `${lines.join('\n')}\n` : '';
+  }
+
+  /** After the replay: queues in journal order (a retried dead letter goes last). */
+  buildQueues(): void {
+    for (const entry of this.pending.values()) {
+      const queue = this.queueOf(entry.contactId);
+      entry.contactId = queue.contactId;
+      queue.push(entry);
+    }
   }
 }
 
-/** The journal line that records an entry (built from its JSON text, not re-serialised). */
-export function addLine(e: StoredEntry): string {
-  return `{"op":"add","id":${JSON.stringify(e.id)},"key":${JSON.stringify(e.key)},"at":${e.at},"item":${e.json}}`;
+/** The journal line that records an entry; `json` is the `BridgeEvent` as JSON. */
+export function addLine(e: { id: string; key: string; at: number; contactId: string }, json: string): string {
+  return `{"op":"add","id":${JSON.stringify(e.id)},"key":${JSON.stringify(e.key)},"at":${e.at},"c":${JSON.stringify(e.contactId)},"item":${json}}`;
 }

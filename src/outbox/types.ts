@@ -62,6 +62,10 @@ export interface OutboxStats {
   inFlight: number;
   /** Posts that await respond.io's answer (each carries 1..maxBatch events). */
   inFlightPosts?: number;
+  /** Unreadable journal records found at start (moved to journal.quarantine.ndjson). */
+  quarantined?: number;
+  /** Journal writes that failed (disk full, I/O error) since start: each failed its enqueue. */
+  journalWriteFailures?: number;
   /** Retry-After answers longer than `maxRetryAfterMs`, cut to it. */
   cappedRetryAfter?: number;
   deadLetters: number;
@@ -90,6 +94,17 @@ export interface Outbox {
   close(): Promise<void>;
   /** Whether events can be recorded right now, and why not (a shared store may be unreachable). */
   health?(): { ok: boolean; reason?: string };
+}
+
+/**
+ * The outbox cannot record events now (disk full, I/O error): nothing was recorded, and the
+ * bridge answers the provider 503 + Retry-After so it sends them again later.
+ */
+export class OutboxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxUnavailableError';
+  }
 }
 
 /** The outbox holds as many events as it may: the bridge answers the provider 503 so it retries later. */
