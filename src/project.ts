@@ -29,7 +29,7 @@ export interface Project {
   adapterPath: string;
   template?: string;
   idType: z.infer<typeof IdTypeSchema>;
-  /** `<root>/.custom-channel` */
+  /** `<root>/.custom-channel`, or `CUSTOM_CHANNEL_STATE_DIR` when set (resolved from `cwd`). */
   stateDir: string;
   /** The project's `.env`, overlaid by the process environment. */
   env: Record<string, string | undefined>;
@@ -88,7 +88,7 @@ export function loadProject(cwd: string, env: NodeJS.ProcessEnv = process.env): 
     adapterPath,
     template: parsed.data.template,
     idType: parsed.data.idType,
-    stateDir: join(root, STATE_DIR),
+    stateDir: env.CUSTOM_CHANNEL_STATE_DIR ? resolve(cwd, env.CUSTOM_CHANNEL_STATE_DIR) : join(root, STATE_DIR),
     env: { ...readEnvFile(join(root, '.env')), ...env },
   };
 }

@@ -83,19 +83,19 @@ describe.runIf(run)(`Redis outbox end to end${REDIS_SKIP_NOTE}`, () => {
     expect(await Promise.all(fleet.bridges.map((b) => b.exited))).toEqual([0, 0, 0]);
   }, 120_000);
 
-  it('Redis killed and restarted mid-run: providers get 503 meanwhile, health says why, nothing is lost', async () => {
+  it('Redis killed and restarted mid-run: providers get 503 meanwhile, /ready says why, nothing is lost', async () => {
     const { redis, respondio, fleet } = await setUp(2);
     const conversations = buildConversations(10, 60);
     let outage: Promise<unknown> | undefined;
-    let whileDown: { status: number; body: { outboxUnavailable?: string } } | undefined;
+    let whileDown: { status: number; body: { reasons?: string[] } } | undefined;
     const sent = await sendConversations(fleet.urls, conversations, {
       onAccepted: (accepted) => {
         if (outage || accepted < 200) return;
         outage = (async () => {
           await redis.kill();
           await new Promise((resolve) => setTimeout(resolve, 300));
-          const response = await fetch(`${fleet.urls[0]}/health`);
-          whileDown = { status: response.status, body: (await response.json()) as { outboxUnavailable?: string } };
+          const response = await fetch(`${fleet.urls[0]}/ready`);
+          whileDown = { status: response.status, body: (await response.json()) as { reasons?: string[] } };
           await new Promise((resolve) => setTimeout(resolve, 1200));
           await redis.restart();
         })();
@@ -105,7 +105,7 @@ describe.runIf(run)(`Redis outbox end to end${REDIS_SKIP_NOTE}`, () => {
     expect(sent.statuses.get(503) ?? 0).toBeGreaterThan(0);
     expect(sent.statuses.get(500) ?? 0).toBe(0);
     expect(whileDown?.status).toBe(503);
-    expect(whileDown?.body.outboxUnavailable).toMatch(/Redis unreachable/);
+    expect(whileDown?.body.reasons?.join('; ')).toMatch(/outbox cannot record events: Redis unreachable/);
     await waitUntil(
       () => tally(respondio.accepted(), conversations).missing === 0,
       60_000,
@@ -115,7 +115,8 @@ describe.runIf(run)(`Redis outbox end to end${REDIS_SKIP_NOTE}`, () => {
     expect(result).toMatchObject({ missing: 0, distinct: 600 });
     expect(outOfOrder(respondio.accepted(), conversations)).toEqual([]);
     expect(respondio.rejected(429)).toBe(0);
-    const health = await fetch(`${fleet.urls[0]}/health`);
-    expect(health.status).toBe(200);
+    // Ready again once Redis is back (the next claim succeeds within a poll).
+    const ready = await fetch(`${fleet.urls[0]}/ready`);
+    expect(ready.status, JSON.stringify(await ready.clone().json())).toBe(200);
   }, 120_000);
 });

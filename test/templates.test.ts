@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../src/emulator/index.js';
 import { runCli } from './support/cli.js';
 import { REPO, removeTempDirs, tempDir } from './support/init-helpers.js';
+import { npmStart } from './support/npm-start.js';
 
 const templates = readdirSync(join(REPO, 'templates'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(REPO, 'templates', entry.name, 'package.json')))
@@ -57,6 +59,33 @@ describe('every template scaffolds into a project that installs, tests and type-
       expect(test.output).toMatch(/Tests\s+\d+ passed/);
       const tsc = run(join(dir, 'node_modules', '.bin', 'tsc'), ['--noEmit'], dir);
       expect(tsc.code, tsc.output).toBe(0);
+
+      // `npm start` is production mode: it serves /ready, configured from the environment only.
+      const emulator = await startEmulator({ port: 0, stateDir: join(dir, '.emulator') });
+      try {
+        const started = await npmStart(dir, {
+          PORT: '0',
+          HOST: '127.0.0.1',
+          CUSTOM_CHANNEL_STATE_DIR: join(dir, 'state'),
+          XDG_CONFIG_HOME: join(dir, '.config'),
+          RESPONDIO_CHANNEL_ID: emulator.channel.channelId,
+          RESPONDIO_CHANNEL_TOKEN: emulator.channel.token,
+          RESPONDIO_WEBHOOK_URL: emulator.webhookUrl,
+        });
+        const ready = await fetch(`${started.url}/ready`);
+        expect(ready.status, JSON.stringify(await ready.clone().json())).toBe(200);
+        expect(await ready.json()).toMatchObject({ status: 'ready', reasons: [] });
+        expect(existsSync(join(dir, 'state', 'outbox'))).toBe(true);
+        // npm dies of the group's SIGTERM itself; the bridge behind it drains and logs `stopped`.
+        await started.stop();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(
+          started.logs.some((line) => line.includes('"msg":"stopped"')),
+          started.logs.join('\n'),
+        ).toBe(true);
+      } finally {
+        await emulator.close();
+      }
     },
     300_000,
   );

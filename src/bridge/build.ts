@@ -1,7 +1,7 @@
 /**
  * `buildBridge`: the integration server as a Fastify instance that has not started listening
- * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, and the adapter's
- * webhook paths. The outbox opens when the instance becomes ready and is closed with it.
+ * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, `GET /ready`,
+ * `GET /metrics` (unless `metrics: false`), and the adapter's webhook paths. The outbox opens when the instance becomes ready and is closed with it.
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -12,7 +12,10 @@ import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
 import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
+import { buildLoggerOptions, knownSecrets } from './logging.js';
 import { registerMessageRoute } from './message-route.js';
+import type { BridgeMetrics } from './metrics.js';
+import { installObservability } from './observability.js';
 import type { BridgeOptions } from './options.js';
 import { registerWebhookRoutes } from './webhook-route.js';
 
@@ -21,16 +24,22 @@ export interface BridgeRuntime {
   /** The outbox; available once the instance is ready (after `ready()`, `listen()` or a first `inject()`). */
   readonly outbox: Outbox;
   readonly exchanges: ExchangeFeed;
+  /** The bridge's Prometheus metrics (undefined with `metrics: false`), e.g. `metrics.providerSendRetries.inc({ adapter })`. */
+  readonly metrics?: BridgeMetrics;
 }
 
 export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
 
-/** Logged request fields that may hold secrets. */
-const REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
-
-function adapterGetter(source: BridgeOptions['adapter']): () => Promise<Adapter> {
-  if (typeof source === 'function') return async () => source();
+/** The adapter getter; `seen` learns each adapter's name (a metrics label) without extra work per call. */
+function adapterGetter(source: BridgeOptions['adapter'], seen: (adapter: Adapter) => void): () => Promise<Adapter> {
+  if (typeof source === 'function')
+    return async () => {
+      const adapter = await source();
+      seen(adapter);
+      return adapter;
+    };
   const adapter = defineAdapter(source);
+  seen(adapter);
   return async () => adapter;
 }
 
@@ -49,9 +58,15 @@ function checkOptions(options: BridgeOptions): void {
  */
 export function buildBridge(options: BridgeOptions): BridgeApp {
   checkOptions(options);
-  const logger = options.logger ?? false;
+  const env = options.env ?? process.env;
+  // Reading every variable of process.env costs more than a whole webhook: once, here.
+  const envSecrets = secretValues(env);
   const app = Fastify({
-    logger: logger && typeof logger === 'object' ? { redact: REDACT, ...logger } : logger,
+    ...buildLoggerOptions({
+      logger: options.logger,
+      onLog: options.onLog,
+      secrets: knownSecrets(options.channel.token, envSecrets, options.logSecrets),
+    }),
     // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
     forceCloseConnections: 'idle',
   });
@@ -84,15 +99,16 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   }
   const recording = () => listeners > 0;
   const shutdown = new AbortController();
-  const getAdapter = adapterGetter(options.adapter);
+  let adapterName = 'unknown';
+  const getAdapter = adapterGetter(options.adapter, (adapter) => {
+    adapterName = adapter.name;
+  });
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const env = options.env ?? process.env;
   const deps: ContextDeps = {
     channel: { channelId: options.channel.channelId, idType: options.channel.idType },
     env,
-    // Reading every variable of process.env costs more than a whole webhook: once, here.
-    secrets: secretValues(env),
+    secrets: envSecrets,
     recording,
     fetch: baseFetch,
     now,
@@ -101,12 +117,22 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   };
   let outbox = options.outbox;
   let ownOutbox = false;
+  const ops = installObservability(app, {
+    getAdapter,
+    adapterName: () => adapterName,
+    stats: () => outbox?.stats(),
+    store: () => outbox?.health?.(),
+    now,
+    metrics: options.metrics,
+    readiness: options.readiness,
+  });
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {
       if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
       return outbox;
     },
     exchanges,
+    metrics: ops.metrics,
   };
   app.decorate('bridge', { getter: () => runtime });
 
@@ -132,17 +158,17 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       });
       ownOutbox = true;
     }
-    outbox.start(
-      buildDeliver({
-        webhookUrl: options.respondio.webhookUrl,
-        channel: options.channel,
-        fetch: baseFetch,
-        now,
-        timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-        exchanges,
-        recording,
-      }),
-    );
+    const deliver = buildDeliver({
+      webhookUrl: options.respondio.webhookUrl,
+      channel: options.channel,
+      fetch: ops.watch.wrapFetch(baseFetch),
+      now,
+      timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+      exchanges,
+      recording,
+    });
+    // Watched from outside: warn/error/info lines, metrics and /ready's delivery health.
+    outbox.start(ops.watch.wrapDeliver(deliver));
   });
   app.addHook('onClose', async () => {
     shutdown.abort(new Error('the bridge is shutting down'));
@@ -151,23 +177,6 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     else await outbox.stop();
   });
 
-  app.get('/health', async (_request, reply) => {
-    const adapter = await getAdapter().then(
-      (a) => ({ name: a.name }),
-      (error: Error) => ({ error: error.message }),
-    );
-    const stats = outbox?.stats();
-    // A shared outbox (Redis) can be unreachable: say so, and why.
-    const store = outbox?.health?.();
-    const ready = Boolean(stats) && 'name' in adapter && store?.ok !== false;
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ok' : 'unavailable',
-      adapter,
-      outbox: stats ?? null,
-      lastDeliveryError: stats?.lastError ?? null,
-      ...(store?.ok === false ? { outboxUnavailable: store.reason } : {}),
-    });
-  });
   registerMessageRoute(app, {
     ...deps,
     token: options.channel.token,

@@ -5,6 +5,8 @@ import type { ExchangeFeed } from '../exchange.js';
 import type { FileOutboxOptions } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
 import type { Adapter } from './adapter.js';
+import type { ReadinessOptions } from './health.js';
+import type { BridgeLogEntry } from './logging.js';
 
 /** An adapter, or a getter asked on every request (dev reloads the adapter after an edit). */
 export type AdapterSource = Adapter | (() => Adapter | Promise<Adapter>);
@@ -21,7 +23,7 @@ export interface BridgeOptions {
   outbox?: Outbox;
   /** Use the shared Redis outbox at this URL instead of the file journal (several instances, one channel). */
   redisUrl?: string;
-  /** Local state folder; the file outbox lives in `<stateDir>/outbox` (default `./.custom-channel`). */
+  /** Local state folder: every file the bridge writes is below it; the file outbox in `<stateDir>/outbox` (default `./.custom-channel`). */
   stateDir?: string;
   /** Settings of the default file outbox (dir is derived from `stateDir`). */
   outboxOptions?: Omit<FileOutboxOptions, 'dir' | 'rateLimitPerSecond'>;
@@ -34,8 +36,19 @@ export interface BridgeOptions {
   /** Used for respond.io deliveries and handed (recorded) to the adapter. Default: global fetch. */
   fetch?: typeof fetch;
   now?: () => number;
-  /** Fastify's pino logger options, or false (default) for none. Secrets are redacted either way. */
+  /**
+   * Fastify's pino logger options, or false (default) for none. Either way no line carries a
+   * query-string value, the channel token or a secret-looking `env` value (see logging.ts).
+   */
   logger?: FastifyServerOptions['logger'];
+  /** Without `logger`: receives each log line (adapter `ctx.log`, delivery warnings) for a console. */
+  onLog?: (entry: BridgeLogEntry) => void;
+  /** More values no log line may carry (the token and secret-looking `env` values are known). */
+  logSecrets?: readonly string[];
+  /** Serve Prometheus metrics on `GET /metrics` (default true). */
+  metrics?: boolean;
+  /** When `GET /ready` answers 503 (failing deliveries, outbox high-water mark). */
+  readiness?: ReadinessOptions;
   /** Receives one record per HTTP exchange of either leg (dev's console, the inspector). */
   exchanges?: ExchangeFeed;
 }

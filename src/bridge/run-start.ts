@@ -1,8 +1,10 @@
 /**
  * `runStart`: the service behind `custom-channel start`. Loads the project's adapter and the
  * channel credentials, starts the bridge with JSON logs, and shuts down gracefully on SIGTERM
- * or SIGINT (stop accepting, finish in-flight requests and deliveries, keep the rest on disk).
+ * or SIGINT (stop accepting, finish in-flight requests and deliveries, keep the rest on disk)
+ * within `--shutdown-timeout`; past it the process exits anyway (the journal is on disk).
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
@@ -18,6 +20,12 @@ export interface StartFlags {
   host?: string;
   rateLimit?: string;
   logLevel?: string;
+  stateDir?: string;
+  /** commander's `--no-metrics` sets this to false. */
+  metrics?: boolean;
+  shutdownTimeout?: string;
+  readyFailingAfter?: string;
+  readyMaxPending?: string;
   /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
   redis?: string;
 }
@@ -27,16 +35,32 @@ const FlagsSchema = z.object({
   host: z.string().min(1),
   rateLimit: z.coerce.number().positive().max(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  stateDir: z.string().min(1).optional(),
+  metrics: z.boolean(),
+  shutdownTimeout: z.coerce.number().min(0.1).max(3600),
+  readyFailingAfter: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600),
+  readyMaxPending: z.coerce.number().int().min(1),
 });
 export type StartOptions = z.infer<typeof FlagsSchema> & { redisUrl?: string };
 
-/** Flags (with PORT/HOST from the environment as fallbacks) -> checked options. */
+/**
+ * Flags -> checked options. commander reads the environment twins (PORT, HOST, LOG_LEVEL,
+ * CUSTOM_CHANNEL_*); `env` is the fallback for callers that skip commander.
+ */
 export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = process.env): StartOptions {
   const parsed = FlagsSchema.safeParse({
     port: flags.port ?? env.PORT ?? '3000',
     host: flags.host ?? env.HOST ?? '0.0.0.0',
     rateLimit: flags.rateLimit ?? '20',
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    stateDir: flags.stateDir ?? env.CUSTOM_CHANNEL_STATE_DIR,
+    metrics: flags.metrics !== false,
+    shutdownTimeout: flags.shutdownTimeout ?? '10',
+    readyFailingAfter: flags.readyFailingAfter ?? '60',
+    readyMaxPending: flags.readyMaxPending ?? '10000',
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -76,6 +100,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
     config.sources.idType && config.sources.idType !== 'default' ? config.values.idType : project.idType,
   );
   const adapter = await loadAdapter(project.adapterPath);
+  const stateDir = input.stateDir ? resolve(input.cwd, input.stateDir) : project.stateDir;
   let bridge: Awaited<ReturnType<typeof startBridge>>;
   try {
     bridge = await startBridge({
@@ -83,12 +108,14 @@ export async function runStart(input: RunStartInput): Promise<number> {
       channel: { channelId, token, idType },
       respondio: { webhookUrl: webhookUrl ?? 'https://webhook.respond.io/custom/channel/webhook/' },
       env: project.env,
-      stateDir: project.stateDir,
+      stateDir,
       host: input.host,
       port: input.port,
       rateLimitPerSecond: input.rateLimit,
       redisUrl: input.redisUrl,
       logger: { level: input.logLevel },
+      metrics: input.metrics,
+      readiness: { failingAfterMs: input.readyFailingAfter * 1000, highWaterMark: input.readyMaxPending },
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {
@@ -108,19 +135,31 @@ export async function runStart(input: RunStartInput): Promise<number> {
       channelId,
       token: maskSecret(token),
       webhookUrl,
+      stateDir,
+      metrics: input.metrics,
       outbox: bridge.outbox.stats(),
       ...(input.redisUrl ? { redis: describeRedisUrl(input.redisUrl) } : {}),
     },
     'bridge listening',
   );
   const signal = await (input.stopSignal ?? waitForSignal());
+  const started = Date.now();
   bridge.app.log.info({ signal, outbox: bridge.outbox.stats() }, 'shutting down');
   // A second signal while shutting down means "now": the journal already holds every accepted event.
   const force = () => process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.failure);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
+  const deadline = setTimeout(() => {
+    bridge.app.log.error(
+      { timeoutMs: input.shutdownTimeout * 1000, outbox: bridge.outbox.stats() },
+      'shutdown deadline passed: exiting with work in flight (pending events stay in the journal)',
+    );
+    process.exit(ExitCode.failure);
+  }, input.shutdownTimeout * 1000);
   await bridge.close();
+  clearTimeout(deadline);
   process.removeListener('SIGINT', force);
   process.removeListener('SIGTERM', force);
+  bridge.app.log.info({ durationMs: Date.now() - started }, 'stopped');
   return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.ok;
 }

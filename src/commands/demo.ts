@@ -28,8 +28,10 @@ Example:
       const { style } = reporter;
       const { runDemo } = await import('../demo/run.js');
       const { renderProgress, renderStatusFlow } = await import('../ui/timeline.js');
+      const { reportLogEntry } = await import('../ui/dev-console.js');
       const report = await runDemo({
         keep: flags.keep,
+        onLog: (entry) => reportLogEntry(entry, reporter),
         onStage: (text) => reporter.info(style.bold(`» ${text}`)),
         onStep: (step, done, total) => {
           const mark = step.asExpected ? style.green('✓') : style.red('✗');

@@ -7,6 +7,7 @@ import type { OutboxEntry } from '../outbox/types.js';
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
+  stateDir?: string;
   redis?: string;
 }
 
@@ -27,6 +28,9 @@ export function registerOutbox(program: Command): void {
     .option('--dead', 'list: only dead letters; purge: dead letters (the default)')
     .addOption(new Option('--pending', 'purge: drop pending events instead of dead letters').conflicts('dead'))
     .addOption(
+      new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
+    )
+    .addOption(
       new Option('--redis <url>', "the shared Redis outbox of the project's channel (as start --redis)").env(
         'CUSTOM_CHANNEL_REDIS_URL',
       ),
@@ -34,7 +38,7 @@ export function registerOutbox(program: Command): void {
     .addHelpText(
       'after',
       `
-Works on .custom-channel/outbox of the project in the current folder. Listing is safe while the
+Works on .custom-channel/outbox of the project in the current folder (or <state dir>/outbox). Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
 next \`custom-channel start\` (or dev). With --redis (or CUSTOM_CHANNEL_REDIS_URL) it works on the
 channel's shared queue in Redis instead, and retry/purge are safe while the bridges run.
@@ -57,6 +61,7 @@ Examples:
         id,
         dead: flags.dead,
         pending: flags.pending,
+        stateDir: flags.stateDir,
         redisUrl: flags.redis,
         env: process.env,
       });

@@ -58,6 +58,7 @@ Examples:
       const timeoutMs = parseDuration(flags.timeout);
       const { runSend } = await import('../send/run.js');
       const { renderHop, renderStatusFlow } = await import('../ui/timeline.js');
+      const { reportLogEntry } = await import('../ui/dev-console.js');
       const { describeAnalysis } = await import('../send/statuses.js');
       const report = await runSend({
         to: flags.to,
@@ -76,6 +77,7 @@ Examples:
         live: flags.live,
         onStart: (line) => reporter.info(reporter.style.bold(line)),
         onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
+        stackOptions: { onLog: (entry) => reportLogEntry(entry, reporter) },
       });
       removeInterruptHandler();
       reporter.emit(report);

@@ -54,6 +54,7 @@ Examples:
       const removeInterruptHandler = installInterruptHandler();
       const { listSimulateCases, runSimulate } = await import('../simulate/run.js');
       const { renderCase } = await import('../ui/timeline.js');
+      const { reportLogEntry } = await import('../ui/dev-console.js');
       if (flags.list) {
         const cases = listSimulateCases();
         reporter.emit(cases.map(({ name, leg, description }) => ({ name, leg, description })));
@@ -70,6 +71,7 @@ Examples:
         overrides: flags.override,
         authTimeoutMs: parseDuration(flags.authTimeout, '--auth-timeout'),
         eventWaitMs: parseDuration(flags.eventWait, '--event-wait'),
+        onLog: (entry) => reportLogEntry(entry, reporter),
         onCase: (result) => {
           for (const line of renderCase(result, reporter.style, reporter.verbose)) reporter.info(line);
         },

@@ -3,12 +3,14 @@
  * temp folder, starts emulator, bridge and mock provider in this process, sends one message of
  * each outbound type (one of them meant to fail) and a few inbound ones, and reports the flows.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusValue } from '../contract/constants.js';
 import type { Message } from '../contract/messages.js';
 import { runSend, type SendReport } from '../send/run.js';
+import type { StackOptions } from '../send/stack.js';
 
 export interface DemoStep {
   /** `outbound` steps carry a status flow; `inbound` ones arrive at respond.io. */
@@ -26,6 +28,8 @@ export interface DemoOptions {
   onStage?(text: string): void;
   /** After each finished step: `done` of `total`. */
   onStep?(step: DemoStep, done: number, total: number): void;
+  /** The bridge's log lines (the adapter's `ctx.log`, delivery warnings). */
+  onLog?: StackOptions['onLog'];
 }
 
 export interface DemoReport {
@@ -95,7 +99,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     options.onStage?.(`scaffolding the generic-http template into ${folder}`);
     const project = await scaffoldDemoProject(folder);
     options.onStage?.('starting the respond.io emulator, the bridge and the mock provider');
-    const stack = await startLocalStack({ cwd: project, env: {} });
+    const stack = await startLocalStack({ cwd: project, env: {}, onLog: options.onLog });
     try {
       const supported = buildDemoMessages().filter(({ message }) =>
         stack.capabilities.messageTypes.includes(message.type),

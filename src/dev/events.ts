@@ -1,4 +1,5 @@
 /** What a dev session reports, in order; `--json` prints each as one NDJSON line. */
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { Exchange } from '../exchange.js';
 import type { TunnelEvent } from '../tunnel/supervisor.js';
 import type { ReloadEvent } from './adapter-reloader.js';
@@ -21,6 +22,8 @@ export type DevEvent =
   | { type: 'exchange'; exchange: Exchange }
   | ({ type: 'reload' } & ReloadEvent)
   | { type: 'warning'; message: string }
+  /** A bridge log line: the adapter's `ctx.log`, failing deliveries, dead letters. */
+  | ({ type: 'log' } & BridgeLogEntry)
   | { type: 'stopping'; signal: string }
   | { type: 'stopped'; outbox: string; durationMs: number };
 

@@ -4,7 +4,7 @@
  */
 import { ExitCode } from '../errors.js';
 import type { TunnelEvent } from '../tunnel/supervisor.js';
-import { formatBanner, formatExchangeLine, formatNotice } from '../ui/dev-console.js';
+import { formatBanner, formatExchangeLine, formatLogLine, formatNotice } from '../ui/dev-console.js';
 import type { Reporter } from '../ui/output.js';
 import type { DevEvent } from './events.js';
 import type { DevOptions } from './session.js';
@@ -64,6 +64,10 @@ export function renderDevEvent(event: DevEvent, reporter: Reporter): void {
       break;
     case 'warning':
       reporter.warn(event.message);
+      break;
+    case 'log':
+      if (event.level === 'debug' || event.level === 'trace') reporter.debug(formatLogLine(event, reporter.style));
+      else reporter.info(formatLogLine(event, reporter.style));
       break;
     case 'stopping':
       reporter.info(style.dim(`\n${event.signal}: stopping…`));

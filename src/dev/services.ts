@@ -4,6 +4,7 @@
  * tests and embedders can pass their own.
  */
 import type { Adapter } from '../bridge/adapter.js';
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { IdType } from '../contract/ids.js';
 import type { EmulatorHandle } from '../emulator/types.js';
 import type { ExchangeFeed } from '../exchange.js';
@@ -24,6 +25,8 @@ export interface DevBridgeOptions {
   host: string;
   /** The shared Redis outbox instead of the file journal. */
   redisUrl?: string;
+  /** The bridge's log lines (adapter `ctx.log`, delivery warnings), for the console. */
+  onLog?: (entry: BridgeLogEntry) => void;
 }
 
 export interface DevBridge {
@@ -106,6 +109,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
       host: options.host,
       port: options.port,
       redisUrl: options.redisUrl,
+      onLog: options.onLog,
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

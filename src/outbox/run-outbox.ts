@@ -25,6 +25,8 @@ export interface RunOutboxInput {
   /** Work on the shared Redis outbox at this URL (retry and purge are safe while bridges run). */
   redisUrl?: string;
   env?: NodeJS.ProcessEnv;
+  /** The bridge's state folder (`start --state-dir`); default `CUSTOM_CHANNEL_STATE_DIR` or the project's. */
+  stateDir?: string;
 }
 
 export interface OutboxReport {
@@ -73,7 +75,8 @@ async function runRedisOutbox(input: RunOutboxInput & { redisUrl: string }): Pro
 
 export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
   if (input.redisUrl) return runRedisOutbox({ ...input, redisUrl: input.redisUrl });
-  const project = loadProject(input.cwd);
+  const env = input.stateDir ? { ...process.env, CUSTOM_CHANNEL_STATE_DIR: input.stateDir } : process.env;
+  const project = loadProject(input.cwd, env);
   const dir = join(project.stateDir, 'outbox');
   if (input.action === 'list') {
     if (!existsSync(dir)) return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };

@@ -4,10 +4,12 @@
  * fixtures for real-provider templates), all in this process, with state in a temp folder so
  * a run never leaves an outbox or credentials behind.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterCapabilities } from '../bridge/adapter.js';
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { IdType } from '../contract/ids.js';
 import type { EmulatorEvent, EmulatorHandle } from '../emulator/types.js';
 import { CliError } from '../errors.js';
@@ -32,6 +34,8 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Pause of the mock provider before each status callback (default 50 ms). */
   providerStepMs?: number;
+  /** The bridge's log lines (the adapter's `ctx.log`, delivery warnings), for the console. */
+  onLog?: (entry: BridgeLogEntry) => void;
 }
 
 export interface LocalStack {
@@ -132,6 +136,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       env,
       stateDir,
       exchanges: feed,
+      onLog: options.onLog,
     });
     // The bridge goes first on close: its outbox stops before respond.io disappears.
     closers.push(() => bridge.close());

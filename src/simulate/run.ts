@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import { usageError } from '../errors.js';
 import { findProjectRoot, readEnvFile } from '../project.js';
+import type { StackOptions } from '../send/stack.js';
 import {
   adaptCasesToCapabilities,
   buildBuiltinCases,
@@ -39,6 +40,8 @@ export interface SimulateOptions {
   /** How long to wait for the events a case should cause (default 3000 ms). */
   eventWaitMs?: number;
   onCase?(result: CaseResult): void;
+  /** The local bridge's log lines (the adapter's `ctx.log`); not used with `target`. */
+  onLog?: StackOptions['onLog'];
 }
 
 export interface SimulateReport {
@@ -109,7 +112,7 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
     return summarize(options.target, 'target', false, results, started);
   }
   const { startLocalStack } = await import('../send/stack.js');
-  const stack = await startLocalStack({ cwd, env: options.env });
+  const stack = await startLocalStack({ cwd, env: options.env, onLog: options.onLog });
   try {
     const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);
     const cases = wanted.length === 0 ? all : selectCases(all, wanted);

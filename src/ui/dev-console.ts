@@ -4,8 +4,10 @@
  * so tests can render without colour.
  */
 import type { ChalkInstance } from 'chalk';
+import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { Banner } from '../dev/banner.js';
 import type { Exchange } from '../exchange.js';
+import type { Reporter } from './output.js';
 
 /** The banner as lines of text. */
 export function formatBanner(banner: Banner, style: ChalkInstance): string[] {
@@ -98,4 +100,45 @@ export function formatExchangeLine(exchange: Exchange, style: ChalkInstance): st
 /** A one-line tunnel notice (down, retrying, canary failures). */
 export function formatNotice(text: string, level: 'info' | 'warn', style: ChalkInstance): string {
   return `${style.dim(time(Date.now()))}  ${level === 'warn' ? style.yellow(text) : style.cyan(text)}`;
+}
+
+/** Fields of a log line worth a glance in a terminal (scalars only; objects are in --json). */
+function fieldsOf(data: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (key === 'err' && value && typeof (value as { message?: unknown }).message === 'string') {
+      parts.push(`err=${(value as { message: string }).message}`);
+      continue;
+    }
+    if (value === undefined || value === null || typeof value === 'object') continue;
+    parts.push(`${key}=${String(value)}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * One bridge log line (the adapter's `ctx.log`, a failing delivery) for the console.
+ * @example formatLogLine({ level: 'warn', time, msg: 'PROVIDER_WEBHOOK_SECRET is not set', data: {} }, style) // '12:00:01  warn   PROVIDER_WEBHOOK_SECRET is not set'
+ */
+export function formatLogLine(entry: BridgeLogEntry, style: ChalkInstance): string {
+  const level = entry.level.padEnd(5);
+  const painted =
+    entry.level === 'warn'
+      ? style.yellow(level)
+      : entry.level === 'error' || entry.level === 'fatal'
+        ? style.red(level)
+        : style.cyan(level);
+  const fields = fieldsOf(entry.data);
+  return [style.dim(time(entry.time)), painted, entry.msg, fields ? style.dim(fields) : ''].filter(Boolean).join('  ');
+}
+
+/**
+ * A bridge log line in a one-shot command (send, simulate, demo): warnings and errors on stderr
+ * in every mode (stdout keeps its one JSON document under --json), the rest with --verbose.
+ */
+export function reportLogEntry(entry: BridgeLogEntry, reporter: Reporter): void {
+  const fields = fieldsOf(entry.data);
+  const text = `bridge: ${entry.msg}${fields ? `  (${fields})` : ''}`;
+  if (entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal') reporter.warn(text);
+  else if (entry.level === 'info') reporter.debug(text);
 }

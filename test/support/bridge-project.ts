@@ -72,7 +72,12 @@ export async function killBridge(bridge: BridgeProcess): Promise<void> {
   await bridge.exited;
 }
 
-export function spawnBridge(root: string, webhookUrl: string, args: string[] = []): BridgeProcess {
+export function spawnBridge(
+  root: string,
+  webhookUrl: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): BridgeProcess {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...args], {
     cwd: root,
     env: {
@@ -82,6 +87,7 @@ export function spawnBridge(root: string, webhookUrl: string, args: string[] = [
       RESPONDIO_WEBHOOK_URL: webhookUrl,
       XDG_CONFIG_HOME: join(root, '.config'),
       NO_COLOR: '1',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,63 @@
+/**
+ * What an operator sees of a bridge, wired in one call from `buildBridge`: `/health`, `/ready`,
+ * `/metrics` (unless turned off) with `/message` timed through a route hook (message-route.ts
+ * stays untouched), and the delivery watch that logs and counts attempts to respond.io.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OutboxStats } from '../outbox/types.js';
+import type { Adapter } from './adapter.js';
+import { createDeliveryWatch, type DeliveryWatch } from './delivery-watch.js';
+import { type ReadinessOptions, registerHealthRoutes } from './health.js';
+import { type BridgeMetrics, buildMessageRecorder, createBridgeMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
+
+export interface ObservabilityDeps {
+  getAdapter: () => Promise<Adapter>;
+  /** The adapter's name as last seen (a label of `/message` metrics). */
+  adapterName: () => string;
+  stats: () => OutboxStats | undefined;
+  /** Whether the outbox can record events now (a shared store such as Redis may be unreachable). */
+  store?: () => { ok: boolean; reason?: string } | undefined;
+  now: () => number;
+  /** Serve `/metrics` (default true). */
+  metrics?: boolean;
+  readiness?: ReadinessOptions;
+}
+
+export interface Observability {
+  readonly watch: DeliveryWatch;
+  /** Undefined with `metrics: false`. */
+  readonly metrics?: BridgeMetrics;
+}
+
+/** Registers the routes and hooks; call before the app is ready. */
+export function installObservability(app: FastifyInstance, deps: ObservabilityDeps): Observability {
+  const metrics = deps.metrics === false ? undefined : createBridgeMetrics({ outboxStats: deps.stats });
+  const watch = createDeliveryWatch({ log: app.log, metrics, now: deps.now });
+  registerHealthRoutes(app, {
+    getAdapter: deps.getAdapter,
+    stats: deps.stats,
+    store: deps.store,
+    delivery: () => watch.health(),
+    now: deps.now,
+    options: deps.readiness,
+  });
+  if (metrics) {
+    const record = buildMessageRecorder(metrics);
+    // Only the /message route gets the hook: other routes pay nothing.
+    app.addHook('onRoute', (route) => {
+      if (route.url !== '/message' || route.method !== 'POST') return;
+      const hook = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        record(deps.adapterName(), reply.statusCode, reply.elapsedTime);
+        done();
+      };
+      const existing = route.onResponse;
+      route.onResponse = existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
+    });
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', METRICS_CONTENT_TYPE);
+      return metrics.render();
+    });
+  }
+  app.addHook('onClose', async () => watch.close());
+  return { watch, metrics };
+}
