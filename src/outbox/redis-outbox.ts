@@ -17,6 +17,7 @@ import { CliError, messageOf } from '../errors.js';
 import { type Claim, OutboxScripts } from './redis/commands.js';
 import { connectRedis } from './redis/connect.js';
 import { judgeDurability, readRedisSettings } from './redis/durability.js';
+import { GroupCommit } from './redis/group-commit.js';
 import { type RedisOutboxOptions, type ResolvedRedisOptions, redisDefaults } from './redis/options.js';
 import { planSettle } from './redis/settle-plan.js';
 import { describeRedisUrl } from './redis/url.js';
@@ -78,9 +79,8 @@ export class RedisOutbox implements Outbox {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #flights = new Map<string, Flight>();
-  #flushing = false;
-  #queued: Array<{ triples: readonly Triple[]; resolve: (ids: string[]) => void; reject: (error: unknown) => void }> =
-    [];
+  /** Enqueues of concurrent webhooks go to Redis as one script call (group-commit.ts). */
+  #group = new GroupCommit<Triple, string>((triples) => this.#write(triples));
   #tasks = new Set<Promise<void>>();
   #heartbeat: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
@@ -134,7 +134,7 @@ export class RedisOutbox implements Outbox {
     });
     if (triples.length === 0) return { ids: [], duplicates: 0 };
     let ids: string[];
-    if (options.deadLetter === undefined) ids = await this.#coalesced(triples);
+    if (options.deadLetter === undefined) ids = await this.#group.add(triples);
     else ids = await this.#write(triples, options.deadLetter);
     const fresh = ids.filter((id) => id !== '');
     this.#duplicates += ids.length - fresh.length;
@@ -152,37 +152,6 @@ export class RedisOutbox implements Outbox {
     } catch (error) {
       if (/^FULL /.test(messageOf(error))) throw new OutboxFullError(this.#o.maxEvents);
       throw new OutboxUnavailableError(`${this.#failed(error, 'enqueue')}; nothing was recorded`);
-    }
-  }
-
-  /**
-   * Enqueues of concurrent webhooks go to Redis as one script call (a group commit: one
-   * round trip and one AOF write for all of them). Each caller still hears only once its
-   * own events are recorded.
-   */
-  #coalesced(triples: readonly Triple[]): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      this.#queued.push({ triples, resolve, reject });
-      if (this.#queued.length === 1 && !this.#flushing) setImmediate(() => void this.#flush());
-    });
-  }
-
-  /** One write at a time: what arrives meanwhile goes together in the next one. */
-  async #flush(): Promise<void> {
-    this.#flushing = true;
-    const waiting = this.#queued.splice(0);
-    try {
-      const ids = await this.#write(waiting.flatMap((w) => w.triples));
-      let offset = 0;
-      for (const w of waiting) {
-        w.resolve(ids.slice(offset, offset + w.triples.length));
-        offset += w.triples.length;
-      }
-    } catch (error) {
-      for (const w of waiting) w.reject(error);
-    } finally {
-      this.#flushing = false;
-      if (this.#queued.length > 0) setImmediate(() => void this.#flush());
     }
   }
 
