@@ -228,7 +228,7 @@ export class RedisOutbox implements Outbox {
     this.#flights.set(token, flight);
     const task = deliver(batch, controller.signal)
       .catch((error): DeliveryResult => ({ ok: false, retry: true, error: messageOf(error) }))
-      .then((result) => this.#settle(flight, batch, claim.split, result))
+      .then((result) => this.#settle(flight, batch, claim.split, result, performance.now()))
       .finally(() => {
         this.#flights.delete(token);
         this.#tasks.delete(task);
@@ -237,7 +237,13 @@ export class RedisOutbox implements Outbox {
     this.#tasks.add(task);
   }
 
-  async #settle(flight: Flight, batch: OutboxEntry[], split: string, result: DeliveryResult): Promise<void> {
+  async #settle(
+    flight: Flight,
+    batch: OutboxEntry[],
+    split: string,
+    result: DeliveryResult,
+    answeredAt: number,
+  ): Promise<void> {
     const now = this.#o.now();
     const plan = planSettle(batch, result, split, now, this.#o);
     if (!result.ok) this.#lastError = { message: result.error, at: now };
@@ -246,7 +252,13 @@ export class RedisOutbox implements Outbox {
     const deadline = Date.now() + this.#o.leaseMs * 3;
     for (;;) {
       try {
-        this.#counts = await this.scripts.settle({ ...plan, contactId: flight.contactId, token: flight.token });
+        const answeredAgoMs = performance.now() - answeredAt;
+        this.#counts = await this.scripts.settle({
+          ...plan,
+          contactId: flight.contactId,
+          token: flight.token,
+          answeredAgoMs,
+        });
         this.#ok();
         break;
       } catch (error) {

@@ -35,6 +35,8 @@ export interface SettleInput {
   token: string;
   readyDelayMs: number;
   pauseMs: number;
+  /** How long ago (ms, this instance's monotonic clock) respond.io answered the post. */
+  answeredAgoMs?: number;
   /** The contact's split state to store (`<limit>:<suspects>`), '0' to drop it, undefined to keep it. */
   split?: string;
   done: string[];
@@ -106,6 +108,7 @@ export class OutboxScripts {
       input.done.length,
       input.dead.length,
       input.updates.length,
+      Math.max(0, Math.round((input.answeredAgoMs ?? 0) * 10) / 10),
       ...input.done,
       ...input.dead.flat(),
       ...input.updates.flat(),

@@ -79,8 +79,10 @@ local paused = redis.call('PTTL', P .. 'pause')
 if paused > 0 then return counts({ 0, paused }) end
 redis.call('ZREMRANGEBYSCORE', P .. 'slots', '-inf', now - window)
 if redis.call('ZCARD', P .. 'slots') >= limit then
-  local oldest = redis.call('ZRANGE', P .. 'slots', 0, 0, 'WITHSCORES')
-  return counts({ 0, tostring(math.max(1, tonumber(oldest[2]) + window - now)) })
+  local oldest = tonumber(redis.call('ZRANGE', P .. 'slots', 0, 0, 'WITHSCORES')[2])
+  -- Every slot in flight: an answer may free one any moment (then a window later), look again soon.
+  if oldest > now then return counts({ 0, 10 }) end
+  return counts({ 0, tostring(math.max(1, oldest + window - now)) })
 end
 for _ = 1, 10 do
   local pick = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, 1)
@@ -119,16 +121,18 @@ return counts({ 0, 1 })
 
 /**
  * ARGV: prefix, contact, token, readyDelayMs, pauseMs, split ('' keep, '0' drop, 'l:s' set), nDone,
- * nDead, nUpdate, then nDone ids, nDead (id, json) pairs, nUpdate (id, json) pairs. The rate
- * slot now counts from this moment (the answer). The lease is released only if still ours.
+ * nDead, nUpdate, answeredAgoMs, then nDone ids, nDead (id, json) pairs, nUpdate (id, json)
+ * pairs. The rate slot now counts from the answer: `answeredAgoMs` (measured by the instance on
+ * its monotonic clock) before this script runs, so the settle round trip does not stretch the
+ * cycle. The lease is released only if still ours.
  */
 export const SETTLE = `${PRELUDE}
 local c, token = ARGV[2], ARGV[3]
 local readyDelay, pause, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local nDone, nDead, nUpdate = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local q = P .. 'q:' .. c
-redis.call('ZADD', P .. 'slots', now, token)
-local i = 10
+redis.call('ZADD', P .. 'slots', now - math.max(0, tonumber(ARGV[10])), token)
+local i = 11
 for _ = 1, nDone do
   if redis.call('HDEL', P .. 'E', ARGV[i]) == 1 then redis.call('LREM', q, 1, ARGV[i]) end
   i = i + 1
