@@ -109,7 +109,12 @@ async function serveChild(kind, redisUrl, webhookUrl) {
     };
   }
   process.stdout.write(`${JSON.stringify({ url })}\n`);
-  process.stdin.once('data', async () => {
+  process.stdin.on('data', async (line) => {
+    if (String(line).startsWith('cpu')) {
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000 })}\n`);
+      return;
+    }
     await stop();
     process.exit(0);
   });
@@ -117,15 +122,26 @@ async function serveChild(kind, redisUrl, webhookUrl) {
 
 async function startChild(...args) {
   const child = spawn(process.execPath, [here, 'serve', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      if (buffer.includes('\n')) resolve(JSON.parse(buffer.slice(0, buffer.indexOf('\n'))).url);
-    });
+  const waiters = [];
+  let buffer = '';
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const line = JSON.parse(buffer.slice(0, i));
+      buffer = buffer.slice(i + 1);
+      waiters.shift()?.(line);
+    }
   });
+  const next = () => new Promise((resolve) => waiters.push(resolve));
+  const { url } = await next();
   return {
     url,
+    /** CPU time the child has used so far, ms. */
+    cpuMs: async () => {
+      const reply = next();
+      child.stdin.write('cpu\n');
+      return (await reply).cpuMs;
+    },
     stop: async () => {
       child.stdin.write('stop\n');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -177,7 +193,14 @@ async function deliveryBench(redis) {
   sink.close();
 }
 
-async function loadIntake(url) {
+async function loadIntake(server) {
+  const before = await server.cpuMs();
+  const requests = await loadRequests(server.url);
+  const cpuPerEvent = ((await server.cpuMs()) - before) / (requests * seconds);
+  return { rps: requests, cpuUs: cpuPerEvent * 1000 };
+}
+
+async function loadRequests(url) {
   let counter = 0;
   const result = await autocannon({
     url: `${url}/webhooks/bench`,
@@ -208,9 +231,16 @@ async function intakeBench(redis) {
   const naive = await startChild('naive', redis.url, dead);
   const bridge = await startChild('bridge', redis.url, dead);
   const rounds = { naive: [], bridge: [] };
+  const cpu = { naive: [], bridge: [] };
   for (let round = 0; round < 3; round += 1) {
-    rounds.naive.push(await loadIntake(naive.url));
-    rounds.bridge.push(await loadIntake(bridge.url));
+    for (const [kind, server] of [
+      ['naive', naive],
+      ['bridge', bridge],
+    ]) {
+      const { rps, cpuUs } = await loadIntake(server);
+      rounds[kind].push(rps);
+      cpu[kind].push(cpuUs);
+    }
   }
   await naive.stop();
   await bridge.stop();
@@ -223,6 +253,9 @@ async function intakeBench(redis) {
   });
   console.log(
     `  (bridge min-max ${span(rounds.bridge)}; baseline: bare Fastify + one RPUSH per webhook on the same Redis, median ${median(rounds.naive).toFixed(0)}, min-max ${span(rounds.naive)})`,
+  );
+  console.log(
+    `  (server CPU per event: bridge ${median(cpu.bridge).toFixed(0)} µs, baseline ${median(cpu.naive).toFixed(0)} µs; a busy machine lowers events/s, not this)`,
   );
 }
 
