@@ -5,6 +5,7 @@
  * goes to the next instance when one is down (as a load balancer would).
  */
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorHandle } from '../../src/emulator/types.js';
 import { type BridgeProcess, E2E_CHANNEL, E2E_SECRET, type InboundEvent, spawnBridge } from './bridge-project.js';
@@ -70,8 +71,10 @@ export interface Fleet {
 }
 
 export async function startFleet(root: string, webhookUrl: string, redisUrl: string, size: number): Promise<Fleet> {
-  const args = ['--redis', redisUrl];
-  const bridges = Array.from({ length: size }, () => spawnBridge(root, webhookUrl, args));
+  // Each instance has its own state folder, as on separate machines (files other than the
+  // outbox, e.g. a send queue, stay per instance and locked by it).
+  const argsOf = (i: number) => ['--redis', redisUrl, '--state-dir', join(root, `.state-${i}`)];
+  const bridges = Array.from({ length: size }, (_, i) => spawnBridge(root, webhookUrl, argsOf(i)));
   const urls: Array<string | undefined> = await Promise.all(bridges.map((b) => b.url));
   return {
     bridges,
@@ -82,7 +85,7 @@ export async function startFleet(root: string, webhookUrl: string, redisUrl: str
       await bridges[i].exited;
     },
     async restart(i) {
-      bridges[i] = spawnBridge(root, webhookUrl, args);
+      bridges[i] = spawnBridge(root, webhookUrl, argsOf(i));
       urls[i] = await bridges[i].url;
     },
   };
