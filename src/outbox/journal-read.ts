@@ -76,7 +76,9 @@ function stringAt(line: Buffer, start: number): [string, number] | undefined {
 
 /** Expects `literal` at `at`; returns the index after it. */
 function expect(line: Buffer, at: number, literal: Buffer): number {
-  return line.compare(literal, 0, literal.length, at, at + literal.length) === 0 ? at + literal.length : -1;
+  if (at + literal.length > line.length) return -1;
+  for (let i = 0; i < literal.length; i += 1) if (line[at + i] !== literal[i]) return -1;
+  return at + literal.length;
 }
 
 const ID_AT = Buffer.from('{"op":"add","id":"');
@@ -166,7 +168,7 @@ export function scanJournal(dir: string, visitor: ScanVisitor): ScanResult {
 }
 
 function visit(line: Buffer, offset: number, visitor: ScanVisitor, result: ScanResult): void {
-  if (line.subarray(0, ADD_START.length).equals(ADD_START)) {
+  if (expect(line, 0, ADD_START) !== -1) {
     const header = addHeader(line, offset);
     if (!header) {
       result.bad.push([offset, offset + line.length + 1]);

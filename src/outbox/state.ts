@@ -108,6 +108,26 @@ export class SeenWindow {
     this.#next += 1;
   }
 
+  /**
+   * Replay: records a key in the ring only (no Set, no duplicate check), far cheaper for a
+   * million records of which only the last `size` count; call `rebuild()` after the replay.
+   */
+  push(key: string): void {
+    if (this.#ring.length < this.size) {
+      this.#ring.push(key);
+      return;
+    }
+    if (this.#next >= this.size) this.#next = 0;
+    this.#ring[this.#next] = key;
+    this.#next += 1;
+  }
+
+  /** The Set from the ring, after `push()`es. */
+  rebuild(): void {
+    this.#set.clear();
+    for (const key of this.#ring) if (key !== undefined) this.#set.add(key);
+  }
+
   /** Forgets a key whose event could not be recorded (its slot is reused in turn). */
   delete(key: string): void {
     this.#set.delete(key);
@@ -168,7 +188,7 @@ export class OutboxState {
 
   /** Applies one `add` header of the journal scan. */
   replayAdd(header: AddHeader): void {
-    this.seen.add(header.key);
+    this.seen.push(header.key);
     const queue = this.contacts.get(header.contactId);
     const entry: StoredEntry = {
       id: header.id,
@@ -208,13 +228,14 @@ export class OutboxState {
         this.dead.delete(record.id);
         break;
       case 'seen':
-        for (const key of record.keys) this.seen.add(key);
+        for (const key of record.keys) this.seen.push(key);
         break;
     }
   }
 
   /** After the replay: queues in journal order (a retried dead letter goes last). */
   buildQueues(): void {
+    this.seen.rebuild();
     for (const entry of this.pending.values()) {
       const queue = this.queueOf(entry.contactId);
       entry.contactId = queue.contactId;
