@@ -148,6 +148,24 @@ describe('delivery watch', () => {
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(0);
     watch.close();
   });
+
+  it('logs an error for an event retried past the give-up age', async () => {
+    const { log, lines } = fakeLog();
+    const watch = createDeliveryWatch({ log, giveUpAfterMs: 1000, now: () => 5000 });
+    const deliver = watch.wrapDeliver(
+      async (_batch: readonly OutboxEntry[], _signal: AbortSignal): Promise<DeliveryResult> => ({
+        ok: false,
+        retry: true,
+        error: 'respond.io unreachable: ECONNREFUSED',
+      }),
+    );
+    const fresh = { ...entry('fresh'), enqueuedAt: 4500 };
+    await deliver([entry('old'), fresh], new AbortController().signal);
+    const errors = lines.filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.data.mId)).toEqual(['old']);
+    expect(errors[0].msg).toMatch(/retried for 0 h without success/);
+    watch.close();
+  });
 });
 
 describe('readiness', () => {

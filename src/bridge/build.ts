@@ -125,6 +125,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     now,
     metrics: options.metrics,
     readiness: options.readiness,
+    giveUpAfterMs: options.outbox ? undefined : (options.outboxOptions?.giveUpAfterMs ?? 48 * 3600_000),
   });
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {

@@ -30,6 +30,11 @@ export interface DeliveryWatchOptions {
   now?: () => number;
   /** At most one warn line per cause per this many ms (default 1,000). */
   warnIntervalMs?: number;
+  /**
+   * The outbox's `giveUpAfterMs`, when known: a retryable failure of an event older than this
+   * makes it a dead letter, which gets its error line too.
+   */
+  giveUpAfterMs?: number;
 }
 
 export interface DeliveryWatch {
@@ -150,6 +155,17 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
     health.failedAttempts = 0;
   };
 
+  const logDead = (dead: readonly OutboxEntry[], reason: string, why: string) => {
+    metrics?.deadLetters.inc(dead.length);
+    for (const entry of dead) {
+      const event = entry.item?.event;
+      log.error(
+        { outboxId: entry.id, type: event?.type, mId: event?.mId, reason },
+        `event dead-lettered: ${why} (see \`custom-channel outbox list --dead\`)`,
+      );
+    }
+  };
+
   const deadLettered = (batch: readonly OutboxEntry[], result: { error: string; culprits?: readonly number[] }) => {
     // A batch refused without culprits is split by the outbox and retried: no dead letter yet.
     const dead = result.culprits
@@ -161,14 +177,15 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
       log.debug({ events: batch.length, error: result.error }, 'respond.io refused a batch; the outbox splits it');
       return;
     }
-    metrics?.deadLetters.inc(dead.length);
-    for (const entry of dead) {
-      const event = entry.item?.event;
-      log.error(
-        { outboxId: entry.id, type: event?.type, mId: event?.mId, reason: result.error },
-        'event dead-lettered: respond.io refused it (see `custom-channel outbox list --dead`)',
-      );
-    }
+    logDead(dead, result.error, 'respond.io refused it');
+  };
+
+  const givenUp = (batch: readonly OutboxEntry[], error: string) => {
+    const limit = options.giveUpAfterMs;
+    if (limit === undefined) return;
+    const at = now();
+    const dead = batch.filter((entry) => at - entry.enqueuedAt >= limit);
+    if (dead.length > 0) logDead(dead, error, `retried for ${Math.round(limit / 3600_000)} h without success`);
   };
 
   return {
@@ -207,6 +224,7 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
             if (result.retryAfterMs) metrics?.rateLimitWaitSeconds.inc(result.retryAfterMs / 1000);
           }
           failed(causeOf(store.status), result.error, batch.length);
+          givenUp(batch, result.error);
         } else {
           metrics?.webhookPosts.inc({ outcome: 'rejected', status_code: code });
           // A refused token fails every event: that is respond.io being unusable, not a bad event.

@@ -21,6 +21,8 @@ export interface ObservabilityDeps {
   /** Serve `/metrics` (default true). */
   metrics?: boolean;
   readiness?: ReadinessOptions;
+  /** The file outbox's give-up age (undefined for an outbox passed in). */
+  giveUpAfterMs?: number;
 }
 
 export interface Observability {
@@ -32,7 +34,7 @@ export interface Observability {
 /** Registers the routes and hooks; call before the app is ready. */
 export function installObservability(app: FastifyInstance, deps: ObservabilityDeps): Observability {
   const metrics = deps.metrics === false ? undefined : createBridgeMetrics({ outboxStats: deps.stats });
-  const watch = createDeliveryWatch({ log: app.log, metrics, now: deps.now });
+  const watch = createDeliveryWatch({ log: app.log, metrics, now: deps.now, giveUpAfterMs: deps.giveUpAfterMs });
   registerHealthRoutes(app, {
     getAdapter: deps.getAdapter,
     stats: deps.stats,

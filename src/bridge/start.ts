@@ -39,7 +39,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     outbox: app.bridge.outbox,
     exchanges: app.bridge.exchanges,
     close() {
-      closing ??= app.close();
+      closing ??= (async () => {
+        // A keep-alive connection whose request was in flight at close() turns idle only after
+        // its answer; Node closes idle ones once, at close(): sweep until the server is closed.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
+      })();
       return closing;
     },
   };
