@@ -225,4 +225,25 @@ describe.runIf(run)(`RedisOutbox while Redis is down${REDIS_SKIP_NOTE}`, () => {
     // d-1 survived in the AOF as delivered: not sent again.
     expect(posts.map((p) => p.mIds[0])).toEqual(['d-1', 'd-2']);
   });
+
+  it('a full Redis (maxmemory, noeviction) refuses the write: 503 for the provider, the reason in health()', async () => {
+    const full = await startRedisServer({ args: ['--maxmemory', '4mb', '--maxmemory-policy', 'noeviction'] });
+    defer(() => full.close());
+    const outbox = await openRedisOutbox({ url: full.url, channelId: channel() });
+    defer(() => outbox.close());
+    const admin = new Redis(full.url);
+    defer(() => admin.quit());
+    // Fill it past maxmemory (a big value written before the limit bites).
+    await admin.config('SET', 'maxmemory', '0');
+    await admin.set('ballast', 'x'.repeat(8 * 1024 * 1024));
+    await admin.config('SET', 'maxmemory', '4mb');
+    const refused = await outbox.enqueue([message('+60176000001', 'oom-1')]).catch((error) => error);
+    expect(refused).toBeInstanceOf(OutboxUnavailableError);
+    expect(String(refused.message)).toMatch(/OOM/);
+    expect(outbox.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/Redis refuses writes: .*OOM/) });
+    await admin.del('ballast');
+    await outbox.enqueue([message('+60176000001', 'oom-1')]);
+    expect(outbox.health()).toEqual({ ok: true });
+    expect((await outbox.list('pending')).map((e) => e.item.event.mId)).toEqual(['oom-1']);
+  });
 });

@@ -151,7 +151,11 @@ export class RedisOutbox implements Outbox {
       return ids;
     } catch (error) {
       if (/^FULL /.test(messageOf(error))) throw new OutboxFullError(this.#o.maxEvents);
-      throw new OutboxUnavailableError(`${this.#failed(error, 'enqueue')}; nothing was recorded`);
+      const message = this.#failed(error, 'enqueue');
+      // Reachable but refusing writes (OOM under noeviction, MISCONF after a failed AOF write,
+      // LOADING after a restart) is "cannot record" too, until the next write succeeds.
+      this.#down ??= message.replace(/^redis enqueue: /, 'Redis refuses writes: ');
+      throw new OutboxUnavailableError(`${message}; nothing was recorded`);
     }
   }
 
