@@ -60,7 +60,7 @@ describe.runIf(run)(`outbox and start with --redis${REDIS_SKIP_NOTE}`, () => {
     expect((await runCli(['outbox', 'purge', '--pending'], { cwd: root, env: viaEnv })).code).toBe(0);
     expect(await outbox.list('pending')).toEqual([]);
     expect((await outbox.list('dead')).map((e) => e.item.event.mId)).toEqual(['dead-2']);
-  }, 60_000);
+  }, 120_000);
 
   it('start refuses a bad URL, an unreachable Redis and an evicting one, each in one line without a stack', async () => {
     const { root, env } = await project();
@@ -88,7 +88,7 @@ describe.runIf(run)(`outbox and start with --redis${REDIS_SKIP_NOTE}`, () => {
     const admin = new Redis(redis.url);
     defer(() => admin.quit());
     expect(await admin.dbsize()).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('dev --redis runs its bridge on the shared Redis outbox', async () => {
     const redis = await startRedisServer();
