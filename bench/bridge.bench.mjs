@@ -1,6 +1,10 @@
 // The bridge's benchmarks, each against a baseline measured in the same run:
 //  1. /message through the bridge to a local provider stub vs a minimal hand-written Fastify
-//     proxy doing the same calls (throughput ratio, target >= 0.8; added p50 latency < 1 ms);
+//     proxy doing the same calls (throughput ratio, target >= 0.8; added p50 latency < 1 ms),
+//     and vs a minimal Fastify server that only checks the token and answers { mId } (target
+//     >= 0.9x requests/s and < 0.2 ms added p50, logger off and with `start`'s logging on);
+//     with BENCH_BASELINE_DIST, the happy-path p50 against that build (e.g. main's dist);
+//     then the durable send queue's intake (sends/s, target >= 1,000);
 //  2. durable intake of provider webhooks (events/s, target >= 5,000) vs a naive Fastify
 //     handler that appends and fsyncs every event on its own;
 //  3. sustained delivery to a rate-limited respond.io stand-in (target >= 19.5/s, never above
@@ -8,7 +12,7 @@
 //  4. peak RSS after 100,000 events held pending (respond.io down), vs the same process idle.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import { defineAdapter, startBridge } from '../dist/index.js';
+import { defineAdapter, RetryableError, startBridge } from '../dist/index.js';
 import { median, report } from './lib.mjs';
 
 const TOKEN = 'bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -40,8 +44,8 @@ async function startSink(answer = () => ({ status: 'ok' })) {
 }
 
 let sent = 0;
-const benchAdapter = (providerUrl) =>
-  defineAdapter({
+const benchAdapter = (providerUrl, define = defineAdapter) =>
+  define({
     name: 'bench',
     capabilities: { messageTypes: ['text'], statuses: ['sent'] },
     async send(input, ctx) {
@@ -78,7 +82,7 @@ function load(url, options) {
   return autocannon({ url, connections: 10, duration: seconds, ...options });
 }
 
-/** Child process: a /message server (the bridge, or the hand-written baseline) and its provider stub. */
+/** Child process: a /message server (the bridge, or a hand-written baseline) and its provider stub. */
 async function messageServer(kind) {
   const provider = await startSink(() => {
     sent += 1;
@@ -87,17 +91,50 @@ async function messageServer(kind) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-bridge-'));
   let url;
   let close;
-  if (kind === 'bridge') {
-    const bridge = await startBridge({
-      adapter: benchAdapter(provider.url),
+  if (kind.startsWith('bridge')) {
+    // bridge: this checkout, logger off; bridge-logged: with `start`'s production logging
+    // (pino JSON at info, to /dev/null here); bridge-main: the build in BENCH_BASELINE_DIST
+    // (e.g. main's dist), for the happy-path ratio; bridge-queued: the provider always busy, so
+    // every /message is answered from the durable send queue.
+    const lib = kind === 'bridge-main' ? await import(join(process.env.BENCH_BASELINE_DIST, 'index.js')) : null;
+    const start = lib?.startBridge ?? startBridge;
+    const define = lib?.defineAdapter ?? defineAdapter;
+    const adapter =
+      kind === 'bridge-queued'
+        ? define({
+            name: 'busy',
+            capabilities: { messageTypes: ['text'], statuses: ['sent'] },
+            async send() {
+              throw new RetryableError('busy', { retryAfterMs: 60_000 });
+            },
+            webhooks: [],
+          })
+        : benchAdapter(provider.url, define);
+    const bridge = await start({
+      adapter,
       channel,
       respondio: { webhookUrl: `${provider.url}/custom/channel/webhook/` },
       stateDir,
+      ...(kind === 'bridge-logged' ? { logger: { level: 'info', stream: createWriteStream('/dev/null') } } : {}),
+      ...(kind === 'bridge-queued' ? { sendTimeoutMs: 20 } : {}),
     });
     url = bridge.url;
     close = () => bridge.close();
+  } else if (kind === 'minimal') {
+    // The floor: checks the bearer token and answers { mId } (logger off), nothing else.
+    const minimal = Fastify();
+    let n = 0;
+    minimal.post('/message', async (request, reply) => {
+      if (request.headers.authorization !== `Bearer ${TOKEN}`)
+        return reply.code(401).send({ error: { message: 'invalid token' } });
+      n += 1;
+      return { mId: `m-${n}` };
+    });
+    await minimal.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${minimal.server.address().port}`;
+    close = () => minimal.close();
   } else {
-    // The baseline: what a careful developer writes by hand.
+    // The proxy baseline: what a careful developer writes by hand.
     const proxy = Fastify();
     proxy.post('/message', async (request, reply) => {
       if (request.headers.authorization !== `Bearer ${TOKEN}`)
@@ -124,52 +161,113 @@ async function messageServer(kind) {
   };
 }
 
+const messageRequest = {
+  method: 'POST',
+  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ channelId: 'bench', contactId: '+60177872890', message: { type: 'text', text: 'hello' } }),
+};
+
+/** p50 of one request at a time, interleaved across servers so noise hits all alike. */
+async function interleavedP50(urls, count) {
+  const samples = urls.map(() => []);
+  for (let i = 0; i < count; i += 1) {
+    for (const [index, url] of urls.entries()) {
+      const started = performance.now();
+      const response = await fetch(url, messageRequest);
+      await response.arrayBuffer();
+      samples[index].push(performance.now() - started);
+    }
+  }
+  return samples.map(median);
+}
+
+const range = (values, digits = 0) => `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
+
 async function messageBench() {
-  const proxy = await startChild('message', 'proxy');
-  const bridge = await startChild('message', 'bridge');
-  const request = {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ channelId: 'bench', contactId: '+60177872890', message: { type: 'text', text: 'hello' } }),
-  };
-  const base = { rps: [] };
-  const ours = { rps: [] };
-  await load(`${bridge.url}/message`, { ...request, duration: 1 }); // warm-up
-  await load(`${proxy.url}/message`, { ...request, duration: 1 });
-  for (let round = 0; round < 2; round += 1) {
-    const b = await load(`${proxy.url}/message`, request);
-    base.rps.push(b.requests.average);
-    const o = await load(`${bridge.url}/message`, request);
-    if (o.non2xx > 0) throw new Error(`bridge answered ${o.non2xx} non-2xx`);
-    ours.rps.push(o.requests.average);
+  const kinds = ['minimal', 'proxy', 'bridge', 'bridge-logged'];
+  if (process.env.BENCH_BASELINE_DIST) kinds.push('bridge-main');
+  const servers = {};
+  for (const kind of kinds) servers[kind] = await startChild('message', kind);
+  const rps = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (const kind of kinds) await load(`${servers[kind].url}/message`, { ...messageRequest, duration: 1 }); // warm-up
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const kind of kinds) {
+      const result = await load(`${servers[kind].url}/message`, messageRequest);
+      if (result.non2xx > 0) throw new Error(`${kind} answered ${result.non2xx} non-2xx`);
+      rps[kind].push(result.requests.average);
+    }
   }
-  const ratio = median(ours.rps) / median(base.rps);
-  report('/message throughput via bridge', median(ours.rps), 'req/s', { ratio, target: '>= 0.8', pass: ratio >= 0.8 });
+  const med = (kind) => median(rps[kind]);
+  const vsProxy = med('bridge') / med('proxy');
+  report('/message throughput via bridge', med('bridge'), 'req/s', {
+    ratio: vsProxy,
+    target: '>= 0.8',
+    pass: vsProxy >= 0.8,
+  });
+  for (const kind of ['bridge', 'bridge-logged']) {
+    const ratio = med(kind) / med('minimal');
+    const label = kind === 'bridge' ? 'logger off' : "start's logging on";
+    report(`/message throughput vs minimal token+{mId} Fastify (${label})`, med(kind), 'req/s', {
+      ratio,
+      target: '>= 0.9',
+      pass: ratio >= 0.9,
+    });
+  }
   console.log(
-    `  (baseline: hand-written Fastify proxy ${median(base.rps).toFixed(0)} req/s; each server in its own process)`,
+    `  (medians of ${rounds} interleaved rounds, min-max req/s: ${kinds.map((k) => `${k} ${med(k).toFixed(0)} [${range(rps[k])}]`).join('; ')}; each server in its own process)`,
   );
-  // Latency: autocannon reports whole milliseconds, so p50 is measured here one request at a
-  // time, interleaving bridge and baseline so machine noise hits both alike.
-  const samples = { base: [], ours: [] };
-  const once = async (url) => {
-    const started = performance.now();
-    const response = await fetch(url, request);
-    await response.arrayBuffer();
-    return performance.now() - started;
-  };
-  for (let i = 0; i < 1000; i += 1) {
-    samples.base.push(await once(`${proxy.url}/message`));
-    samples.ours.push(await once(`${bridge.url}/message`));
-  }
-  const added = median(samples.ours) - median(samples.base);
-  report('/message added p50 latency', added, 'ms', {
-    ratio: median(samples.ours) / median(samples.base),
+  // Latency: autocannon reports whole milliseconds, so p50 is measured one request at a time.
+  const p50s = await interleavedP50(
+    kinds.map((k) => `${servers[k].url}/message`),
+    Number(process.env.BENCH_P50_SAMPLES ?? 1000),
+  );
+  const p50 = Object.fromEntries(kinds.map((k, i) => [k, p50s[i]]));
+  const added = p50.bridge - p50.proxy;
+  report('/message added p50 latency vs proxy', added, 'ms', {
+    ratio: p50.bridge / p50.proxy,
     target: '< 1 ms added',
     pass: added < 1,
   });
-  console.log(`  (p50 baseline ${median(samples.base).toFixed(3)} ms, bridge ${median(samples.ours).toFixed(3)} ms)`);
-  await proxy.stop();
-  await bridge.stop();
+  for (const kind of ['bridge', 'bridge-logged']) {
+    const extra = p50[kind] - p50.minimal;
+    report(`/message added p50 vs minimal (${kind === 'bridge' ? 'logger off' : 'logging on'})`, extra, 'ms', {
+      ratio: p50[kind] / p50.minimal,
+      target: '< 0.2 ms added',
+      pass: extra < 0.2,
+    });
+  }
+  if (p50['bridge-main'] !== undefined) {
+    // Happy path unchanged: this checkout's p50 against the baseline build's, same run.
+    const ratio = p50['bridge-main'] / p50.bridge;
+    report('/message happy-path p50 vs BENCH_BASELINE_DIST build', p50.bridge, 'ms', {
+      ratio,
+      target: '>= 0.95',
+      pass: ratio >= 0.95,
+    });
+  } else {
+    console.log('  (set BENCH_BASELINE_DIST=<main checkout>/dist to compare the happy-path p50 with that build)');
+  }
+  console.log(`  (p50 ms: ${kinds.map((k) => `${k} ${p50[k].toFixed(3)}`).join(', ')})`);
+  for (const kind of kinds) await servers[kind].stop();
+  await queuedSendBench();
+}
+
+/** Durable send-queue intake: the provider is always busy, every /message is queued (fsynced) and answered. */
+async function queuedSendBench() {
+  const server = await startChild('message', 'bridge-queued');
+  // The first message waits out the (20 ms) budget; the contact is then busy, so the rest queue at once.
+  await fetch(`${server.url}/message`, messageRequest);
+  const rates = [];
+  for (let round = 0; round < 2; round += 1) {
+    const result = await load(`${server.url}/message`, { ...messageRequest, connections: 32 });
+    if (result.non2xx > 0) throw new Error(`queued sends answered ${result.non2xx} non-2xx`);
+    rates.push(result.requests.average);
+  }
+  await server.stop();
+  const rate = median(rates);
+  report('queued-send throughput (durable, fsynced)', rate, 'sends/s', { target: '>= 1,000', pass: rate >= 1000 });
+  console.log(`  (min-max ${range(rates)} sends/s over ${rates.length} rounds; 32 connections, one contact)`);
 }
 
 /** Child process: the server under intake load. */

@@ -8,6 +8,16 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Median with the spread of the rounds: `{ median, min, max }`. */
+export function spread(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** Median of a ratio taken round by round (each round's pair shares the machine's noise). */
+export function pairedRatio(numerators, denominators) {
+  return spread(numerators.map((value, i) => value / denominators[i]));
+}
+
 /** Wall time of one process run, in ms. */
 export function timeProcess(command, args, options = {}) {
   const start = process.hrtime.bigint();
@@ -17,22 +27,33 @@ export function timeProcess(command, args, options = {}) {
   return ms;
 }
 
-/** Interleaves runs of several commands (so noise hits all alike) and returns each median. */
-export function interleavedMedians(commands, runs) {
+/** Interleaves runs of several commands (so noise hits all alike) and returns each one's samples. */
+export function interleavedSamples(commands, runs) {
   const samples = commands.map(() => []);
   for (let i = 0; i < runs; i += 1) {
     commands.forEach(([command, args, options], index) => {
       samples[index].push(timeProcess(command, args, options));
     });
   }
-  return samples.map(median);
+  return samples;
 }
 
-/** `name: value unit (ratio R vs baseline, target T) PASS|MISS` */
-export function report(name, value, unit, { ratio, target, pass } = {}) {
-  const parts = [`${name}: ${typeof value === 'number' ? value.toFixed(2) : value}${unit ? ` ${unit}` : ''}`];
+/** Interleaves runs of several commands and returns each median. */
+export function interleavedMedians(commands, runs) {
+  return interleavedSamples(commands, runs).map(median);
+}
+
+/**
+ * `name: value unit [min-max] (ratio R [min-max] vs baseline, target T) PASS|MISS`. `range` and
+ * `ratioRange` are the spread of the rounds behind a median; verdicts are judged on the median.
+ */
+export function report(name, value, unit, { ratio, target, pass, range, ratioRange } = {}) {
+  const span = (r) => (r ? ` [${r[0].toFixed(2)}-${r[1].toFixed(2)}]` : '');
+  const parts = [
+    `${name}: ${typeof value === 'number' ? value.toFixed(2) : value}${unit ? ` ${unit}` : ''}${span(range)}`,
+  ];
   const extra = [];
-  if (ratio !== undefined) extra.push(`ratio ${ratio.toFixed(2)} vs baseline`);
+  if (ratio !== undefined) extra.push(`ratio ${ratio.toFixed(2)}${span(ratioRange)} vs baseline`);
   if (target !== undefined) extra.push(`target ${target}`);
   if (extra.length) parts.push(`(${extra.join(', ')})`);
   if (pass !== undefined) parts.push(pass ? 'PASS' : 'MISS');

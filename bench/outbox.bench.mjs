@@ -133,6 +133,7 @@ async function drainBench() {
 async function rssChild(dir) {
   globalThis.gc();
   const before = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
   const outbox = await openFileOutbox({ dir, maxEvents: 2_000_000 });
   const openMs = performance.now() - started;
@@ -140,6 +141,7 @@ async function rssChild(dir) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   globalThis.gc();
   const after = process.memoryUsage().rss;
+  const heap = process.memoryUsage().heapUsed - heapBefore;
   const { pending } = outbox.stats();
   await outbox.close();
   // Baseline: the least any index must do: read the file and map each line's id to its offset.
@@ -164,7 +166,7 @@ async function rssChild(dir) {
   }
   closeSync(fd);
   const baselineMs = performance.now() - baseStarted;
-  process.stdout.write(JSON.stringify({ openMs, baselineMs, indexed: index.size, before, after, pending }));
+  process.stdout.write(JSON.stringify({ openMs, baselineMs, indexed: index.size, before, after, heap, pending }));
 }
 
 /** A journal of `count` pending events, written the way the outbox writes them (faster than enqueueing 1M). */
@@ -203,7 +205,7 @@ async function rssBench() {
     const child = spawnSync(process.execPath, ['--expose-gc', here, 'rss-child', dir], { encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
     if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
-    const { openMs, baselineMs, indexed, before, after, pending } = JSON.parse(child.stdout);
+    const { openMs, baselineMs, indexed, before, after, heap, pending } = JSON.parse(child.stdout);
     const perEvent = (after - before) / pending;
     report(`RSS per pending event at ${count.toLocaleString('en')} pending`, perEvent, 'bytes', {
       ratio: after / before,
@@ -211,7 +213,7 @@ async function rssBench() {
       pass: perEvent < 300 && pending === count,
     });
     console.log(
-      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB)`,
+      `  (baseline: the same process before opening, ${(before / 2 ** 20).toFixed(1)} MiB; after ${(after / 2 ** 20).toFixed(1)} MiB; JS heap ${(heap / pending).toFixed(0)} bytes per event, the rest is V8's young generation and allocator slack)`,
     );
     if (count === 1_000_000) {
       report('restart (open + replay) with 1,000,000 pending', openMs / 1000, 's', {

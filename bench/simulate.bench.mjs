@@ -84,11 +84,14 @@ try {
       if (run.status !== 0)
         throw new Error(`simulate --all failed in the scaffolded project:\n${run.stdout}${run.stderr}`);
     }
-    const wall = median(times);
+    // The first run transpiles the adapter (jiti, babel); later ones read its content-keyed cache.
+    const [cold, ...warm] = times;
+    const wall = median(warm.length ? warm : times);
     report('simulate --all wall time (scaffolded generic-http, spawned)', wall, 'ms', {
       target: '< 2000 ms',
       pass: wall < 2000,
     });
+    report('simulate --all first run (cold transpile cache)', cold, 'ms', { target: '< 2000 ms', pass: cold < 2000 });
   }
 } finally {
   rmSync(folder, { recursive: true, force: true });

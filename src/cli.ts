@@ -103,6 +103,12 @@ export const commandEntries: CommandEntry[] = [
     summary: "show the bridge's undelivered events and dead letters; retry or purge them",
     load: async () => (await import('./commands/outbox.js')).registerOutbox,
   },
+  {
+    name: 'completion',
+    term: 'completion <shell>',
+    summary: 'print a shell completion script (bash, zsh or fish), generated from the commands',
+    load: async () => (await import('./commands/completion.js')).registerCompletion,
+  },
 ];
 
 /** The command an argv runs (`help <name>` counts), if any; global flags take no values. */
@@ -138,8 +144,27 @@ export async function buildProgram(argv: readonly string[], load: 'invoked' | 'a
   return program;
 }
 
+/** Where and how errors are printed: on stderr for people; under `--json` also on stdout as JSON. */
+export interface ErrorOutput {
+  verbose: boolean;
+  json?: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+/** `{"error":{"message","hint"}}`: what a script reading `--json` output gets for any failure. */
+function writeJsonError(stream: NodeJS.WritableStream, message: string, hint: string | undefined, exitCode: number) {
+  stream.write(`${JSON.stringify({ error: { message, ...(hint ? { hint } : {}), exitCode } })}\n`);
+}
+
 /** Maps anything thrown to the exit-code table and prints it in one format. */
-export function exitCodeFor(error: unknown, verbose: boolean): number {
+export function exitCodeFor(error: unknown, output: boolean | ErrorOutput): number {
+  const {
+    verbose,
+    json = false,
+    stdout = process.stdout,
+    stderr = process.stderr,
+  } = typeof output === 'boolean' ? { verbose: output } : output;
   if (error instanceof CommanderError) {
     if (
       error.code === 'commander.helpDisplayed' ||
@@ -148,25 +173,28 @@ export function exitCodeFor(error: unknown, verbose: boolean): number {
     ) {
       return ExitCode.ok;
     }
-    // commander already printed its message.
-    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    const code = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    // commander already printed its message on stderr.
+    if (json && code !== ExitCode.ok) {
+      writeJsonError(stdout, error.message.replace(/^error: /, ''), 'run with --help for usage', code);
+    }
+    return code;
   }
   const color = !process.argv.includes('--no-color');
   if (error instanceof CliError) {
-    renderError(process.stderr, color, error.message, error.hint, verbose ? error.stack : undefined);
+    renderError(stderr, color, error.message, error.hint, verbose ? error.stack : undefined);
+    if (json) writeJsonError(stdout, error.message, error.hint, error.exitCode);
     return error.exitCode;
   }
   if (error instanceof Error && error.name === 'ExitPromptError') {
-    renderError(process.stderr, color, 'cancelled');
+    renderError(stderr, color, 'cancelled');
+    if (json) writeJsonError(stdout, 'cancelled', undefined, ExitCode.interrupted);
     return ExitCode.interrupted;
   }
-  renderError(
-    process.stderr,
-    color,
-    `unexpected error: ${messageOf(error)}`,
-    verbose ? undefined : 'run again with --verbose to see the stack',
-    verbose && error instanceof Error ? error.stack : undefined,
-  );
+  const message = `unexpected error: ${messageOf(error)}`;
+  const hint = verbose ? undefined : 'run again with --verbose to see the stack';
+  renderError(stderr, color, message, hint, verbose && error instanceof Error ? error.stack : undefined);
+  if (json) writeJsonError(stdout, message, hint, ExitCode.failure);
   return ExitCode.failure;
 }
 
@@ -177,6 +205,6 @@ export async function run(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
-    process.exitCode = exitCodeFor(error, verbose);
+    process.exitCode = exitCodeFor(error, { verbose, json: argv.includes('--json') });
   }
 }

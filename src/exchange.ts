@@ -3,8 +3,8 @@
  * and the inspector page show it. Headers are masked before a record is made.
  */
 
-/** `respondio`: respond.io (or the emulator) <-> bridge. `provider`: bridge <-> provider. */
-export type Leg = 'respondio' | 'provider';
+/** `respondio`: respond.io (or the emulator) <-> bridge. `provider`: bridge <-> provider. `queue`: a step of the bridge's send queue (method QUEUED, ATTEMPT, SENT or FAILED). */
+export type Leg = 'respondio' | 'provider' | 'queue';
 /** `in`: the bridge received the request. `out`: the bridge made the request. */
 export type Direction = 'in' | 'out';
 
@@ -28,6 +28,8 @@ export interface Exchange {
   contactId?: string;
   messageType?: string;
   mId?: string;
+  /** Shared by a request the bridge received and the provider calls made while handling it. */
+  trace?: string;
   error?: string;
 }
 

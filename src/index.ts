@@ -20,6 +20,9 @@ export {
   hasProviderStub,
   type ProviderStub,
   type ProviderStubOptions,
+  type StartStandIn,
+  type StubCallbackRecord,
+  type StubRequest,
   startProviderStub,
 } from './provider-stub/index.js';
 export * from './scaffold/index.js';

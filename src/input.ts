@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { usageError } from './errors.js';
+import { depthExceededAt, MAX_JSON_DEPTH } from './lib/json-depth.js';
+import { locateJsonError } from './lib/json-locate.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -23,14 +25,29 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  * @example parseJsonText('{', 'stdin') // throws "stdin: invalid JSON at line 1, column 2: ..."
  */
 export function parseJsonText(text: string, source: string): unknown {
+  const deep = depthExceededAt(text);
+  if (deep >= 0) {
+    const { line, column } = lineColumn(text, deep);
+    throw usageError(
+      `${source}: JSON nested deeper than ${MAX_JSON_DEPTH} levels (the limit) at line ${line}, column ${column}`,
+      'respond.io payloads nest fewer than 10 levels: flatten the document',
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const located = locateJsonError(text);
     const position = /position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : text.length;
+    const offset = located?.offset ?? (position ? Number(position[1]) : text.length);
     const { line, column } = lineColumn(text, offset);
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    // One line: Node 20 quotes the whole text (newlines too) in some of its messages.
+    const reason =
+      located?.reason ??
+      message
+        .replace(/ in JSON at position \d+.*$/s, '')
+        .replace(/^JSON\.parse: /, '')
+        .replace(/\s+/g, ' ');
     throw usageError(
       `${source}: invalid JSON at line ${line}, column ${column}: ${reason}`,
       'check the file is one JSON document',

@@ -3,8 +3,7 @@
  * owner-only files.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from './lib/atomic-write.js';
 
 /**
  * Shows enough of a secret to recognise it and no more.
@@ -44,7 +43,15 @@ export function generateToken(length = 46): string {
 }
 
 /** Header names whose values are secrets, lower-case. */
-export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie']);
+export const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  // Gupshup's API key header.
+  'apikey',
+  'cookie',
+  'set-cookie',
+]);
 
 /** A copy of headers with secret values masked (Bearer scheme kept visible). */
 export function maskHeaders(headers: Record<string, unknown>): Record<string, string> {
@@ -61,11 +68,7 @@ export function maskHeaders(headers: Record<string, unknown>): Record<string, st
   return out;
 }
 
-/** Writes a file readable by the owner only (0600), atomically, creating its folder (0700). */
+/** Writes a file readable by the owner only (0600), atomically (unique temp, fsync, rename), creating its folder (0700). */
 export async function writePrivateFile(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  await writeFileAtomic(path, content, 0o600);
 }

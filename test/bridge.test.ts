@@ -108,12 +108,35 @@ describe('POST /message', () => {
     expect(crashed.body).not.toMatch(/at .*\.ts/);
   });
 
-  it('answers 408 when the adapter takes longer than the send timeout', async () => {
-    const started = Date.now();
+  it('answers 408 when the adapter takes longer than the send timeout (send queue off)', async () => {
+    const noQueue = buildBridge({
+      adapter,
+      channel,
+      respondio: { webhookUrl: 'http://127.0.0.1:9/custom/channel/webhook/' },
+      stateDir: dir,
+      sendTimeoutMs: 200,
+      sendQueue: false,
+    });
+    try {
+      const started = Date.now();
+      const res = await noQueue.inject({ method: 'POST', url: '/message', headers: auth, payload: text('slow') });
+      expect(res.statusCode).toBe(408);
+      expect(res.json().error.message).toBe(
+        'the provider did not take the message: the provider did not answer within 200 ms (1 try within 200 ms)',
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await noQueue.close();
+    }
+  });
+
+  it('queues a send the provider did not answer within the budget: 200 with a bridge mId', async () => {
     const res = await post(text('slow'));
-    expect(res.statusCode).toBe(408);
-    expect(res.json().error.message).toBe('the provider did not answer within 200 ms');
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.statusCode).toBe(200);
+    const { mId } = res.json();
+    expect(mId).toMatch(/^cc-[0-9a-f-]{36}$/);
+    expect(app.bridge.sendQueue?.stats().pending).toBe(1);
+    expect(exchanges.find((e) => e.leg === 'queue')).toMatchObject({ method: 'QUEUED', mId, status: 202 });
   });
 
   it('refuses an mId longer than 50 characters', async () => {

@@ -134,18 +134,25 @@ describe('config', () => {
       );
 
     expect(await get()).toMatchObject({ value: null, source: null });
-    await runCli(['config', 'set', 'channel-id', 'from-user'], { cwd: project, env: base });
+    await runCli(['config', 'set', 'channel-id', 'from-user', '--user'], { cwd: project, env: base });
     expect(await get()).toMatchObject({ value: 'from-user', source: 'user' });
-    const setProject = await runCli(['config', 'set', 'channel-id', 'from-project', '--project'], {
+    // Inside a project, a plain `set` changes that project only, and says so.
+    const setProject = await runCli(['config', 'set', 'channel-id', 'from-project'], {
       cwd: project,
       env: base,
     });
     expect(setProject.code).toBe(0);
+    expect(setProject.stdout).toContain('(this project; --user stores it for every project)');
+    expect(
+      JSON.parse((await runCli(['config', 'get', 'channel-id', '--json'], { cwd: tmpdir(), env: base })).stdout),
+    ).toMatchObject({ value: 'from-user', source: 'user' });
     expect((await stat(join(project, '.custom-channel', 'config.json'))).mode & 0o777).toBe(0o600);
     expect(await get()).toMatchObject({ value: 'from-project', source: 'project' });
     expect(await get({ RESPONDIO_CHANNEL_ID: 'from-env' })).toMatchObject({ value: 'from-env', source: 'env' });
-    await runCli(['config', 'unset', 'channel-id', '--project'], { cwd: project, env: base });
+    await runCli(['config', 'unset', 'channel-id'], { cwd: project, env: base });
     expect(await get()).toMatchObject({ value: 'from-user', source: 'user' });
+    const both = await runCli(['config', 'set', 'channel-id', 'x', '--user', '--project'], { cwd: project, env: base });
+    expect(both.code).toBe(2);
 
     // The manifest's ID type (chosen at init) counts as the project's.
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'p', customChannel: { idType: 'custom' } }));

@@ -149,8 +149,25 @@ describe('built bin, offline', { timeout: 60_000 }, () => {
   it('demo --json gives the summary as data', async () => {
     const { code, stdout } = await runBin(['demo', '--json'], folder);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { ok: boolean; outbound: number; inbound: number; failedAsExpected: number };
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      outbound: number;
+      inbound: number;
+      failedAsExpected: number;
+      steps: Array<{
+        direction: string;
+        label: string;
+        report: { mId: string; hops: Array<{ from: string; to: string; label: string; detail?: string }> };
+      }>;
+    };
     expect(report).toMatchObject({ ok: true, outbound: 9, inbound: 3, failedAsExpected: 1 });
+    // Sent together, to the same contact: each step carries its own provider call, no one else's.
+    for (const step of report.steps.filter((s) => s.direction === 'outbound')) {
+      const sends = step.report.hops.filter((h) => h.from === 'bridge' && h.to === 'provider');
+      expect(sends, step.label).toHaveLength(1);
+      const others = report.steps.filter((s) => s !== step && s.report.mId).map((s) => s.report.mId);
+      expect(JSON.stringify(step.report.hops)).not.toMatch(new RegExp(others.map((id) => `"${id}"`).join('|')));
+    }
     expect(existsSync(join(folder, 'tmp'))).toBe(true);
   });
 });

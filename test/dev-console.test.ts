@@ -40,7 +40,8 @@ describe('dev flags', () => {
     [{ tunnelUrl: 'https://a.example', tunnelHost: 'https://b.example' }, /--tunnel-url cannot be combined/],
     [{ tunnelHost: 'localhost:4000' }, /--tunnel-host: not an http/],
     [{ tunnelUrl: 'nope' }, /--tunnel-url: not a URL/],
-    [{ canaryInterval: '0' }, /--canary-interval/],
+    [{ canaryInterval: '0' }, /--canary-interval: 0 is not a number of seconds from 0\.1 to 3600/],
+    [{ inspectorPort: '70000' }, /--inspector-port: not a port number: 70000/],
   ])('%j is a usage error', (flags, message) => {
     expect(() => parseDevFlags(flags)).toThrow(message);
     try {

@@ -93,3 +93,31 @@ describe('custom-channel emulate', () => {
     expect(rate.stderr).toMatch(/failure-rate/);
   });
 });
+
+describe('emulate banner', () => {
+  it('links only to routes that exist', async () => {
+    const proc = spawnEmulate(['--port', '0'], { cwd: dir, env: env() });
+    try {
+      const lines: string[] = [];
+      for (let line = await proc.nextLine(); !line.startsWith('Ctrl-C'); line = await proc.nextLine()) lines.push(line);
+      const banner = lines.join('\n');
+      const urls = [...banner.matchAll(/https?:\/\/[^\s)]+/g)].map((m) => m[0]);
+      expect(urls.length).toBeGreaterThanOrEqual(5);
+      for (const url of urls) {
+        if (url.includes('<')) {
+          // A route template: its shape must exist (POST with a real identifier answers, not 404).
+          const res = await fetch(url.replace('<identifier>', 'phone:+60177872890'), { method: 'POST', body: '{}' });
+          expect(res.status, url).not.toBe(404);
+          continue;
+        }
+        const line = lines.find((l) => l.includes(url)) ?? '';
+        const res = await fetch(url, line.includes('(POST') ? { method: 'POST', body: '{}' } : {});
+        expect(res.status, url).not.toBe(404);
+        await res.body?.cancel();
+      }
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+  });
+});

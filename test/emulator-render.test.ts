@@ -79,13 +79,17 @@ describe('parseEmulateFlags', () => {
       showSecrets: false,
     });
     expect(parseEmulateFlags({ force5xx: true }).force5xx).toBe(true);
+    expect(parseEmulateFlags({ maxMessages: '500' }).maxMessages).toBe(500);
   });
 
   it.each([
-    [{ port: '70000' }, /--port/],
+    [{ port: '70000' }, /^--port 70000: must be 0\.\.65535/],
     [{ apiBaseUrl: 'ftp://x' }, /--api-base-url/],
-    [{ force5xx: '404' }, /--force-5xx/],
-    [{ messageTimeout: '0' }, /--message-timeout/],
+    [{ force5xx: '404' }, /^--force-5xx 404: must be 500\.\.599$/],
+    [{ messageTimeout: '0' }, /^--message-timeout 0: must be 1 or more/],
+    [{ failureRate: '3' }, /^--failure-rate 3: must be 0\.\.1/],
+    [{ latency: '-1' }, /^--latency -1: must be 0 or more/],
+    [{ maxMessages: '0' }, /--max-messages/],
   ])('rejects %o as a usage error', (flags, message) => {
     expect(() => parseEmulateFlags(flags)).toThrow(message);
     try {

@@ -13,6 +13,7 @@ import {
   toPackageName,
 } from '../src/scaffold/index.js';
 import { type InitPrompts, runInit } from '../src/scaffold/run-init.js';
+import { detectSelfSource } from '../src/scaffold/self-source.js';
 import { runCli } from './support/cli.js';
 import { REPO, removeTempDirs, snapshot, tempDir } from './support/init-helpers.js';
 
@@ -151,7 +152,7 @@ describe('scaffold()', () => {
     await mkdir(join(templates, 'broken'), { recursive: true });
     await writeFile(
       join(templates, 'broken', 'package.json'),
-      JSON.stringify({ name: 'b', customChannel: {}, dependencies: { missing: 'file:./does-not-exist' } }),
+      JSON.stringify({ name: 'b', customChannel: {}, dependencies: { missing: 'file:./does-not-exist.tgz' } }),
     );
     const failing = scaffold({ dir: 'acme2', cwd: root, template: 'broken', templatesDir: templates, install: true });
     await expect(failing).rejects.toThrow(/npm install failed/);
@@ -241,11 +242,16 @@ describe('custom-channel init (built bin)', () => {
     expect(run.stderr).toMatch(/copied \d+ files/);
     const json = await runCli(['init', 'b', '--template', 'clicksend-sms', '--no-install', '--json'], { cwd: root });
     expect(json.code).toBe(0);
+    // Run from a checkout, which is not the registry's published version: linked by itself.
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: 'b',
       template: 'clicksend-sms',
-      customChannel: `^${own.version}`,
+      customChannel: `file:${REPO.replace(/\/$/, '')}`,
+      linked: expect.stringMatching(/^running from a checkout/),
     });
+    const said = await runCli(['init', 'c', '--no-install', '--yes'], { cwd: root });
+    expect(said.stdout).toContain('custom-channel is linked to this copy (file:');
+    expect(said.stdout).toContain("not the registry's published version");
     expect(await snapshot(join(root, 'b'))).toHaveProperty(['.gitignore']);
   });
 
@@ -264,7 +270,7 @@ describe('custom-channel init (built bin)', () => {
     const template = await runCli(['init', 'a', '--template', 'whatsapp', '--yes'], { cwd: root });
     expect(template.code).toBe(2);
     expect(template.stderr).toContain(
-      'unknown template "whatsapp" (available: generic-http, clicksend-sms, telegram-bot',
+      'unknown template "whatsapp" (available: generic-http, clicksend-sms, gupshup-whatsapp, telegram-bot, webchat',
     );
     const name = await runCli(['init', 'a', '--name', 'Acme', '--yes'], { cwd: root });
     expect(name.code).toBe(2);
@@ -273,5 +279,33 @@ describe('custom-channel init (built bin)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no project folder given');
     expect(readdirSync(root)).toEqual([]);
+  });
+});
+
+describe('detectSelfSource: is this copy the registry version?', () => {
+  it('a checkout links to itself; a registry install does not; a tarball install links to the tarball', async () => {
+    const root = await tempDir();
+    expect(detectSelfSource(join(root, 'checkout'))).toMatchObject({
+      kind: 'link',
+      spec: `file:${join(root, 'checkout')}`,
+    });
+
+    const installed = join(root, 'npx', 'node_modules', 'custom-channel');
+    await mkdir(installed, { recursive: true });
+    const lock = (resolved: string) =>
+      writeFile(
+        join(root, 'npx', 'node_modules', '.package-lock.json'),
+        JSON.stringify({ packages: { 'node_modules/custom-channel': { version: '0.1.0', resolved } } }),
+      );
+    await lock('https://registry.npmjs.org/custom-channel/-/custom-channel-0.1.0.tgz');
+    expect(detectSelfSource(installed)).toEqual({ kind: 'registry' });
+
+    await writeFile(join(root, 'custom-channel-0.1.0.tgz'), 'x');
+    await lock('file:../custom-channel-0.1.0.tgz');
+    expect(detectSelfSource(installed)).toMatchObject({
+      kind: 'link',
+      spec: `file:${join(root, 'custom-channel-0.1.0.tgz')}`,
+      reason: `installed from ${join(root, 'custom-channel-0.1.0.tgz')}`,
+    });
   });
 });

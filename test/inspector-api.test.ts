@@ -25,13 +25,18 @@ async function setup(options: { bridgeUrl?: string; feed?: boolean } = {}) {
     providerHeaders: () => ({ authorization: `Bearer ${PROVIDER_KEY}` }),
   });
   closers.push(inspector.close);
-  return { feed, inspector, url: inspector.url.replace(/\/$/, '') };
+  session = inspector.secret;
+  return { feed, inspector, url: inspector.baseUrl.replace(/\/$/, '') };
 }
+
+/** The inspector's session secret, as `send`/`simulate` pass it. */
+let session = '';
+const get = (url: string) => fetch(url, { headers: { 'x-inspector-token': session } });
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'x-inspector-token': session, ...headers },
     body: JSON.stringify(body),
   });
   return { status: response.status, text: await response.text() };
@@ -40,7 +45,10 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 /** Reads the SSE stream until `ready` (the backlog has been sent). */
 async function readStream(url: string, query = ''): Promise<string> {
   const controller = new AbortController();
-  const response = await fetch(`${url}/api/stream${query}`, { signal: controller.signal });
+  const response = await fetch(`${url}/api/stream${query}`, {
+    signal: controller.signal,
+    headers: { 'x-inspector-token': session },
+  });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
   while (!text.includes('event: ready')) {
@@ -81,7 +89,7 @@ describe('inspector API', () => {
     });
     const texts = [compose.text, replay.text, await readStream(url)];
     for (const path of ['/api/info', '/api/entries', '/api/conversations', ...PAGE_ASSETS]) {
-      const response = await fetch(`${url}${path}`);
+      const response = await get(`${url}${path}`);
       expect(response.status, path).toBe(200);
       texts.push(await response.text());
     }
@@ -102,7 +110,7 @@ describe('inspector API', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ ok: true, status: 200, body: { mId: 'stub-1' } });
     expect(bridge.received[0]).toMatchObject({ method: 'POST', url: '/message' });
     expect(JSON.parse(bridge.received[0].body)).toEqual({ channelId: CHANNEL_ID, contactId: '+60177872890', message });
-    const view = await (await fetch(`${url}/api/conversations`)).json();
+    const view = await (await get(`${url}/api/conversations`)).json();
     expect(view.conversations[0].bubbles[0]).toMatchObject({ kind: 'outbound', mId: 'stub-1', status: 'sent' });
     expect(inspector.history.list()).toHaveLength(1);
   });
@@ -116,11 +124,14 @@ describe('inspector API', () => {
     expect(missing.status).toBe(404);
     const foreign = await post(`${url}/api/replay`, { seq: 1 }, { origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);
-    const { app } = await buildInspector({ token: () => TOKEN });
+    const { app, secret } = await buildInspector({ token: () => TOKEN });
     closers.push(() => app.close());
-    const rebound = await app.inject({ url: '/api/entries', headers: { host: 'evil.example:4444' } });
+    const auth = { 'x-inspector-token': secret };
+    const rebound = await app.inject({ url: '/api/entries', headers: { host: 'evil.example:4444', ...auth } });
     expect(rebound.statusCode).toBe(403);
-    expect((await app.inject({ url: '/api/entries', headers: { host: 'localhost:4444' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/entries', headers: { host: 'localhost:4444', ...auth } })).statusCode).toBe(
+      200,
+    );
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
 

@@ -39,9 +39,9 @@ it('builds the conversation from emulator events and keeps it across a restart',
   const now = Date.now();
   await post([{ type: 'message', mId: 'in-1', timestamp: now, message: { type: 'text', text: 'Hello' } }]);
   // The outgoing flow through the compose API: the emulator calls <bridge>/message.
-  const compose = await fetch(`${inspector.url}api/compose`, {
+  const compose = await fetch(`${inspector.baseUrl}api/compose`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-inspector-token': inspector.secret },
     body: JSON.stringify({ contactId: '+60177872890', message: { type: 'text', text: 'Hi Aisha' } }),
   });
   expect((await compose.json()).ok).toBe(true);
@@ -49,7 +49,10 @@ it('builds the conversation from emulator events and keeps it across a restart',
   await post([{ type: 'message_status', mId: 'prov-77', timestamp: now + 1, status: { value: 'delivered' } }]);
   await post([{ type: 'message_status', mId: 'nobody', timestamp: now + 2, status: { value: 'read' } }]);
 
-  const view = async (): Promise<InspectorView> => (await fetch(`${inspector.url}api/conversations`)).json();
+  const view = async (): Promise<InspectorView> =>
+    (
+      await fetch(`${inspector.baseUrl}api/conversations`, { headers: { 'x-inspector-token': inspector.secret } })
+    ).json();
   const check = async () => {
     const [aisha] = (await view()).conversations;
     expect(aisha.name).toBe('Aisha');

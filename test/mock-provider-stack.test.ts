@@ -42,6 +42,8 @@ beforeAll(async () => {
   emulator = await startEmulator({ stateDir: join(root, 'emulator'), rateLimitPerSecond: false });
   mock = await startMockProvider({
     delaysMs: { step: 10, slow: 150 },
+    // Shorter than the bridge's answer budget: retried inside /message, answered with the provider's id.
+    outageMs: 300,
     rules: scenarios.map((scenario, index) => ({ contactId: contactFor(index), scenario })),
   });
   const { channelId, token } = emulator.channel;
@@ -72,6 +74,7 @@ describe('mock provider scenarios through the bridge into the emulator', () => {
     duplicate: 'read',
     'out-of-order': 'read',
     silent: 'sent',
+    'provider-outage': 'read',
   } as const;
   const records = new Map<string, OutgoingMessageRecord>();
 

@@ -178,7 +178,7 @@ it('logs one error line per dead letter when respond.io answers 400, and --no-me
   const root = await project();
   // The right token for another channel: the emulator answers 400 (channel mismatch).
   const bridge = track(
-    spawnBridge(root, emulator.webhookUrl, ['--no-metrics'], { RESPONDIO_CHANNEL_ID: 'another-channel' }),
+    spawnBridge(root, emulator.webhookUrl, ['--no-metrics'], { ...E2E_CHANNEL, channelId: 'another-channel' }),
   );
   const url = await bridge.url;
   const events = buildInbound(3);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { RetryableError } from '../src/bridge/adapter.js';
 import { createDeliveryWatch } from '../src/bridge/delivery-watch.js';
 import { readiness } from '../src/bridge/health.js';
 import { buildBridge } from '../src/bridge/index.js';
@@ -269,16 +270,48 @@ describe('/metrics on a built bridge', () => {
       payload: message,
     });
     await app.inject({ method: 'POST', url: '/message', headers: { authorization: 'Bearer wrong' }, payload: message });
-    app.bridge.metrics?.providerSendRetries.inc({ adapter: 'test' });
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     const families = parsePrometheusText(response.body);
     expect(sumOf(families, 'custom_channel_message_requests_total', { adapter: 'test', outcome: 'sent' })).toBe(1);
     expect(sumOf(families, 'custom_channel_message_requests_total', { adapter: 'test', outcome: 'refused' })).toBe(1);
     expect(sumOf(families, 'custom_channel_message_duration_seconds_count', { adapter: 'test' })).toBe(2);
-    expect(sumOf(families, 'custom_channel_provider_send_retries_total', { adapter: 'test' })).toBe(1);
+    expect(sumOf(families, 'custom_channel_provider_send_retries_total', { adapter: 'test' })).toBe(0);
     expect(families.get('custom_channel_outbox_events')?.type).toBe('gauge');
     expect(response.body).not.toContain(TOKEN);
     expect(response.body).not.toContain('+60177872890');
+  });
+});
+
+describe('provider send retries', () => {
+  it('counts each retry of a send the provider refused for now', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ops-unit-'));
+    defer(() => rm(dir, { recursive: true, force: true }));
+    let calls = 0;
+    const adapter = buildTestAdapter();
+    const app = buildBridge({
+      adapter: {
+        ...adapter,
+        async send(input, ctx) {
+          calls += 1;
+          if (calls <= 2) throw new RetryableError('provider busy', { retryAfterMs: 1 });
+          return adapter.send(input, ctx);
+        },
+      },
+      channel: { channelId: 'chan-1', token: TOKEN, idType: 'phone' },
+      respondio: { webhookUrl: 'http://127.0.0.1:9/' },
+      stateDir: dir,
+    });
+    defer(() => app.close());
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/message',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { channelId: 'chan-1', contactId: '+60177872890', message: { type: 'text', text: 'hi' } },
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(calls).toBe(3);
+    const families = parsePrometheusText((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(sumOf(families, 'custom_channel_provider_send_retries_total', { adapter: 'test' })).toBe(2);
   });
 });

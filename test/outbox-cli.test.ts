@@ -1,4 +1,5 @@
 /** `custom-channel outbox` and `start` from the built bin, on a real project folder. */
+import { appendFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -45,7 +46,11 @@ it('lists pending events and dead letters, retries one, purges the rest', async 
   const unknown = await runCli(['outbox', 'retry', 'no-such-id'], { cwd: root, env });
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain('no dead letter with id no-such-id');
-  const purged = await runCli(['outbox', 'purge', '--dead'], { cwd: root, env });
+  // Not on a terminal, purge needs --yes: a script never deletes by accident nor hangs on a question.
+  const unconfirmed = await runCli(['outbox', 'purge', '--dead'], { cwd: root, env });
+  expect(unconfirmed.code).toBe(2);
+  expect(unconfirmed.stderr).toContain('outbox purge would delete 1 dead letter(s): pass --yes to confirm');
+  const purged = await runCli(['outbox', 'purge', '--dead', '--yes'], { cwd: root, env });
   expect(purged.stdout).toContain('1 dead letter(s) purged');
   const after = await openFileOutbox({ dir, readOnly: true });
   expect((await after.list('pending')).map((e) => e.item.event.mId)).toEqual(['pending-1', 'dead-1']);
@@ -75,4 +80,16 @@ it('start explains what is missing without a configured channel, and checks its 
   const badPort = await runCli(['start', '--port', 'abc'], { cwd: root, env: bare });
   expect(badPort.code).toBe(2);
   expect(badPort.stderr).toContain('--port');
+});
+
+it('lists an outbox whose journal holds a `null` line and a torn one, and says how many it skipped', async () => {
+  const { root, dir, env } = await projectWithOutbox();
+  appendFileSync(join(dir, 'journal.ndjson'), 'null\n{"op":"add","id":"x","key":"message:torn:","at');
+  const listed = await runCli(['outbox', 'list'], { cwd: root, env });
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain('pending: 1');
+  expect(listed.stdout).toContain('dead letters: 2');
+  expect(`${listed.stdout}${listed.stderr}`).toContain('2 unreadable journal record(s) skipped');
+  const json = JSON.parse((await runCli(['outbox', 'list', '--json'], { cwd: root, env })).stdout);
+  expect(json).toMatchObject({ unreadable: 2 });
 });

@@ -218,3 +218,22 @@ describe('compaction', () => {
     expect((await again.enqueue([event('r3-4', '+601200000004')])).duplicates).toBe(1);
   });
 });
+
+it('the dedupe window holds a key once even when a compaction wrote it twice (seen + live add)', async () => {
+  const outbox = await open({ dedupeWindow: 7, compactAfter: 4 });
+  outbox.start(async (batch) =>
+    batch[0].item.event.mId === 'live' ? { ok: false, retry: true, error: '503', retryAfterMs: 60_000 } : { ok: true },
+  );
+  await outbox.enqueue([event('live', '+60199999999')]);
+  for (const mId of ['k1', 'k2', 'k3', 'k4']) await outbox.enqueue([event(mId)]);
+  await until(
+    () => outbox.stats().delivered === 4 && readFileSync(join(dir, 'journal.ndjson'), 'utf8').includes('"op":"seen"'),
+  );
+  await outbox.close();
+  const again = await open({ dedupeWindow: 7 });
+  await again.enqueue([event('n1'), event('n2')]);
+  // The window's 7 newest keys: k1..k4, live, n1, n2; evicting the compaction's older copy of
+  // 'live' must not forget it.
+  expect((await again.enqueue([event('live', '+60199999999')])).duplicates).toBe(1);
+  expect((await again.enqueue(['k1', 'k2', 'k3', 'k4'].map((m) => event(m)))).duplicates).toBe(4);
+});

@@ -38,5 +38,19 @@ describe('npm pack', () => {
     });
     expect(help.stdout).toMatch(/Usage: custom-channel/);
     expect(help.stdout).toMatch(/validate/);
-  }, 200_000);
+
+    // `init` from the tarball, no --link: this version is not on the registry, so the project
+    // is linked to the tarball by itself; it installs and its own tests pass.
+    const npmEnv = { ...process.env, npm_config_update_notifier: 'false', NO_COLOR: '1', CUSTOM_CHANNEL_DEV_LINK: '' };
+    const init = await run('npx', ['--yes', `./${info.filename}`, 'init', 'p', '--yes', '--json'], {
+      cwd: out,
+      env: npmEnv,
+      timeout: 300_000,
+    });
+    const result = JSON.parse(init.stdout) as { customChannel: string; linked?: string; installed: boolean };
+    expect(result).toMatchObject({ installed: true, customChannel: `file:${join(out, info.filename)}` });
+    expect(result.linked).toContain('installed from');
+    const tests = await run('npm', ['test'], { cwd: join(out, 'p'), env: npmEnv, timeout: 200_000 });
+    expect(tests.stdout).toMatch(/passed/);
+  }, 600_000);
 });

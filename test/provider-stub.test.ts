@@ -14,6 +14,7 @@ import { buildAdapterContext, type Received, startReceiver } from './support/pro
 const templates = resolve(import.meta.dirname, '..', 'templates');
 const clicksend = join(templates, 'clicksend-sms');
 const telegram = join(templates, 'telegram-bot');
+const gupshup = join(templates, 'gupshup-whatsapp');
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
@@ -26,11 +27,16 @@ const adapterOf = (root: string) => {
   return adapters.get(root)!;
 };
 
-async function setUp(root: string, idType: 'phone' | 'custom', env: Record<string, string> = {}) {
+async function setUp(
+  root: string,
+  idType: 'phone' | 'custom',
+  env: Record<string, string> = {},
+  adapterEnv: Record<string, string> = {},
+) {
   const stub = await startProviderStub({ root, env, callbackDelayMs: 5 });
   closers.push(() => stub.close());
   const adapter = await adapterOf(root);
-  const ctx = () => buildAdapterContext(stub.env, idType);
+  const ctx = () => buildAdapterContext({ ...stub.env, ...adapterEnv }, idType);
   const receiver = await startReceiver(adapter, ctx);
   closers.push(receiver.close);
   stub.setCallbackBase(receiver.url);
@@ -63,11 +69,14 @@ describe('fill', () => {
 });
 
 describe('manifests of the real-provider templates', () => {
-  it.each([clicksend, telegram])('%s: loads, and fills every placeholder of its payloads', (root) => {
+  it.each([clicksend, telegram, gupshup])('%s: loads, and fills every placeholder of its payloads', (root) => {
     expect(hasProviderStub(root)).toBe(true);
     const stub = loadStubManifest(root);
     const values = { id: 7, contactId: '+60177872890', recipient: '42', text: 't', fromName: 'A', mId: 'M', url: 'u' };
-    const context = { values: { ...values, now: 1, nowSeconds: 1 }, env: { TELEGRAM_WEBHOOK_SECRET: 'x' } };
+    const context = {
+      values: { ...values, now: 1, nowSeconds: 1 },
+      env: { TELEGRAM_WEBHOOK_SECRET: 'x', GUPSHUP_WEBHOOK_SECRET: 'y' },
+    };
     const payloads = [
       ...stub.routes.map((r) => r.responseTemplate),
       ...Object.values(stub.callbacks).map((c) => c.template),
@@ -176,8 +185,13 @@ describe('ClickSend stand-in', () => {
     ]);
   });
 
-  it('exercises the webhook secret when one is given, and fails loudly without a bridge', async () => {
-    const { stub, receiver } = await setUp(clicksend, 'phone', { CLICKSEND_WEBHOOK_SECRET: 'only-the-adapter-knows' });
+  it('pushes with its webhook secret: a bridge that expects another answers 401; fails loudly without a bridge', async () => {
+    const { stub, receiver } = await setUp(
+      clicksend,
+      'phone',
+      {},
+      { CLICKSEND_WEBHOOK_SECRET: 'only-the-adapter-knows' },
+    );
     await expect(stub.injectInbound({ from: contactId, text: 'hi' })).rejects.toThrow(/HTTP 401/);
     expect(receiver.received[0].status).toBe(401);
     stub.setCallbackBase('http://127.0.0.1:9');
@@ -273,5 +287,55 @@ describe('close', () => {
     await Promise.all([stub.close(), stub.close()]);
     await stub.idle();
     expect(receiver.received).toEqual([]);
+  });
+});
+
+describe('Gupshup stand-in', () => {
+  const contactId = '+60177872890';
+  const text = {
+    channelId: 'stub-channel',
+    contactId,
+    message: { type: 'text' as const, text: 'Your order has shipped.' },
+  };
+
+  it('checks the apikey header, reads the form with its JSON message, and calls back with the secret', async () => {
+    const { stub, adapter, ctx, receiver } = await setUp(gupshup, 'phone');
+    const { mId } = await adapter.send(text, ctx());
+    const [request] = stub.requests();
+    expect(request).toMatchObject({ path: '/wa/api/v1/msg', status: 202, contactId, messageId: mId });
+    expect(request.headers.apikey).not.toBe(stub.env.GUPSHUP_API_KEY);
+    await stub.idle();
+    expect(statuses(receiver.received)).toEqual(['sent', 'delivered', 'read']);
+    // enqueued reaches the adapter (it learns the WhatsApp id) but reports nothing.
+    expect(receiver.received).toHaveLength(4);
+    for (const r of receiver.received) {
+      expect(r.status).toBe(200);
+      expect(r.request.query.secret).toBe(stub.env.GUPSHUP_WEBHOOK_SECRET);
+      expect((r.request.body as { payload: { destination: string } }).payload.destination).toBe('60177872890');
+    }
+  });
+
+  it('refuses a wrong or missing apikey with the recorded 401, and plays failed with the reason', async () => {
+    const { stub, adapter, ctx, receiver } = await setUp(gupshup, 'phone');
+    const wrong = { ...ctx(), env: { ...stub.env, GUPSHUP_API_KEY: 'guess' } };
+    await expect(adapter.send(text, wrong)).rejects.toThrow(/401 Authentication Failed/);
+    const answer = await fetch(`${stub.url}/wa/api/v1/msg`, { method: 'POST', body: 'destination=1' });
+    expect(answer.status).toBe(401);
+    stub.setScenario(contactId, 'failed');
+    await adapter.send(text, ctx());
+    await stub.idle();
+    expect(statuses(receiver.received)).toEqual(['failed']);
+    const failed = receiver.received[1].events[0].event;
+    expect(failed.type === 'message_status' && failed.status.message).toMatch(/\(Gupshup code 1002\)$/);
+  });
+
+  it('injects an inbound type:message callback the adapter turns into a message', async () => {
+    const { stub, receiver } = await setUp(gupshup, 'phone');
+    const { messageId } = await stub.injectInbound({ from: contactId, text: 'Hi there', fromName: 'Aisha' });
+    expect(receiver.received[0].events[0]).toMatchObject({
+      contactId,
+      contact: { firstName: 'Aisha' },
+      event: { type: 'message', mId: messageId, message: { type: 'text', text: 'Hi there' } },
+    });
   });
 });

@@ -26,6 +26,17 @@ describe('durations', () => {
   it.each(['', 'soon', '3h', '-1s'])('rejects %j', (text) =>
     expect(() => parseDuration(text)).toThrow(/not a duration/),
   );
+  it.each([
+    ['0', '--timeout', undefined, '--timeout 0: out of range (1ms to 30m)'],
+    ['31m', '--timeout', undefined, '--timeout 31m: out of range (1ms to 30m)'],
+    ['6m', '--event-wait', { minMs: 0, maxMs: 300_000 }, '--event-wait 6m: out of range (0ms to 5m)'],
+  ])('%s for %s says the range', (text, flag, range, message) => {
+    expect(() => parseDuration(text, flag, range)).toThrow(message);
+  });
+  it('accepts the ends of the range', () => {
+    expect(parseDuration('0', '--event-wait', { minMs: 0, maxMs: 300_000 })).toBe(0);
+    expect(parseDuration('30m')).toBe(1_800_000);
+  });
 });
 
 describe('--expect', () => {
@@ -164,7 +175,8 @@ describe('message from flags', () => {
   it('maps --to to a Developer API identifier', () => {
     expect(contactIdentifier('+60177872890')).toBe('phone:+60177872890');
     expect(contactIdentifier('a@b.co')).toBe('email:a@b.co');
-    expect(contactIdentifier('42')).toBe('id:42');
+    expect(contactIdentifier('42')).toBe('phone:+42');
+    expect(contactIdentifier('id:42')).toBe('id:42');
     expect(() => contactIdentifier('bob')).toThrow(/not a Developer API contact identifier/);
   });
 });

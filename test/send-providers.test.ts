@@ -44,6 +44,34 @@ describe('send offline from recorded fixtures', { timeout: 60_000 }, () => {
     }
   });
 
+  it('gupshup-whatsapp: sent, delivered, read from the recorded message-events; failed carries the reason', async () => {
+    const stack = await startLocalStack({ cwd: await project('gupshup-whatsapp'), env: {} });
+    try {
+      const ok = await runSend({
+        stack,
+        to: '+60177872890',
+        content: { text: 'Your order has shipped' },
+        timeoutMs: 5000,
+      });
+      expect(ok.analysis.expected).toEqual(['sent', 'delivered', 'read']);
+      expect(ok.ok, ok.summary).toBe(true);
+      // The callback URL's secret never shows in what send reports.
+      expect(JSON.stringify(ok.hops)).not.toContain(stack.env.GUPSHUP_WEBHOOK_SECRET);
+      const failed = await runSend({
+        stack,
+        to: '+60177872891',
+        content: { text: 'x' },
+        scenario: 'failed',
+        expect: ['failed'],
+        timeoutMs: 5000,
+      });
+      expect(failed.ok, failed.summary).toBe(true);
+      expect(failed.analysis.failedReason).toMatch(/Number Does Not Exists On WhatsApp \(Gupshup code 1002\)/);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('telegram-bot: the contact writes first (Custom ID), then only sent is expected', async () => {
     const stack = await startLocalStack({ cwd: await project('telegram-bot'), env: {} });
     try {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaffold } from '../src/scaffold/index.js';
 import { runSend } from '../src/send/run.js';
-import { type LocalStack, startLocalStack } from '../src/send/stack.js';
+import { type OwnStack, startLocalStack } from '../src/send/stack.js';
 import { describeAnalysis } from '../src/send/statuses.js';
 
 let folder: string;
-let stack: LocalStack;
+let stack: OwnStack;
 const to = '+60177872890';
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * The real-provider templates (clicksend-sms, telegram-bot) keep their promises to users:
+ * The real-provider templates (clicksend-sms, gupshup-whatsapp, telegram-bot) keep their promises to users:
  * the README gives respond.io's exact steps, every fixture is documented, the simulate cases
  * parse, the provider base URL is configurable, and the offline stand-in loads. (Installing
  * and running each template's own tests is test/templates.test.ts's job.)
@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadStubManifest } from '../src/provider-stub/manifest.js';
+import { hasProviderStub, loadStubManifest } from '../src/provider-stub/manifest.js';
 import { loadProjectCases } from '../src/simulate/cases.js';
 
 const templates = resolve(import.meta.dirname, '..', 'templates');
@@ -20,6 +20,13 @@ const real = [
     idLabel: 'Phone Number',
     apiUrl: ['CLICKSEND_API_URL', 'https://rest.clicksend.com/v3'],
     secrets: ['CLICKSEND_USERNAME', 'CLICKSEND_API_KEY'],
+  },
+  {
+    name: 'gupshup-whatsapp',
+    idType: 'phone',
+    idLabel: 'Phone Number',
+    apiUrl: ['GUPSHUP_API_URL', 'https://api.gupshup.io/wa/api/v1'],
+    secrets: ['GUPSHUP_API_KEY', 'GUPSHUP_WEBHOOK_SECRET'],
   },
   {
     name: 'telegram-bot',
@@ -80,7 +87,7 @@ describe.each(real)('$name', (t) => {
     expect(fixtures.length).toBeGreaterThan(5);
     const undocumented = fixtures.filter((file) => !globs.some((re) => re.test(file)));
     expect(undocumented).toEqual([]);
-    expect(readme).toMatch(/https:\/\/(developers\.clicksend\.com|core\.telegram\.org)\//);
+    expect(readme).toMatch(/https:\/\/(developers\.clicksend\.com|core\.telegram\.org|docs\.gupshup\.io)\//);
   });
 
   it('has simulate cases that parse and hit the adapter routes, and a stand-in that loads', () => {
@@ -101,5 +108,72 @@ describe('telegram-bot', () => {
     const readme = readFileSync(join(templates, 'telegram-bot', 'README.md'), 'utf8');
     expect(readme).toMatch(/only `sent` is reported/i);
     expect(readme).toMatch(/Bot API has no delivery or read receipts/);
+  });
+});
+
+describe('gupshup-whatsapp', () => {
+  const root = join(templates, 'gupshup-whatsapp');
+  it("says WhatsApp's terms apply and that templates cannot be sent on a Custom Channel", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toMatch(/WhatsApp's terms apply/);
+    expect(readme).toMatch(/24-hour window/);
+    expect(readme).toMatch(/cannot send template messages on a Custom Channel/);
+    expect(readme).toMatch(/no signature/);
+  });
+
+  it('names its callback fixtures after Gupshup event types and stands in for every one of them', () => {
+    const names = readdirSync(join(root, 'fixtures', 'callbacks'));
+    for (const type of ['enqueued', 'sent', 'delivered', 'read', 'failed']) {
+      expect(names).toContain(`message-event-${type}.json`);
+    }
+    const stub = loadStubManifest(root);
+    expect(stub.manifest.scenarios.read).toEqual(['enqueued', 'sent', 'delivered', 'read']);
+    for (const cb of Object.values(stub.callbacks)) expect(cb.path).toContain('secret={{env:GUPSHUP_WEBHOOK_SECRET}}');
+  });
+});
+
+describe('webchat', () => {
+  const root = join(templates, 'webchat');
+  const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+  it('declares a Custom ID channel whose stand-in is code (simulated visitors)', () => {
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.customChannel).toEqual({ adapter: 'src/adapter.ts', template: 'webchat', idType: 'custom' });
+    expect(Object.keys(pkg.dependencies)).toEqual(['custom-channel']);
+    expect(hasProviderStub(root)).toBe(true);
+    expect(JSON.parse(read('tsconfig.json')).include).toContain('fixtures');
+  });
+
+  it('fails closed: the secret is required and empty in the example', () => {
+    const env = parseEnv(read('_env.example'));
+    expect(env.WEBCHAT_SECRET).toBe('');
+    expect(Object.keys(env)).toContain('WEBCHAT_ALLOWED_ORIGINS');
+    expect(read('_gitignore')).toMatch(/^\.env$/m);
+  });
+
+  it("gives respond.io's steps, the script tag and what it does against XSS", () => {
+    const readme = read('README.md');
+    for (const word of [
+      'Settings > Channels > Add Channel > Custom Channel',
+      'API Base URL',
+      '**Custom ID**',
+      'Channel ID',
+      'API Token',
+      'Webhook URL',
+      'npm test',
+      'custom-channel dev',
+    ]) {
+      expect(readme).toContain(word);
+    }
+    expect(readme).toContain('<script src="https://<your server>/webchat/widget.js" defer></script>');
+    expect(readme).toMatch(/textContent/);
+    expect(readme).toMatch(/Content-Security-Policy/);
+  });
+
+  it('has simulate cases that hit the widget routes', () => {
+    const cases = loadProjectCases(root);
+    expect(cases.length).toBeGreaterThan(3);
+    const adapter = read('src/adapter.ts');
+    for (const c of cases) expect(adapter).toContain(`'${c.path}'`);
   });
 });

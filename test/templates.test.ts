@@ -36,7 +36,9 @@ afterAll(removeTempDirs);
 
 describe('every template scaffolds into a project that installs, tests and type-checks', () => {
   it('finds the templates', () => {
-    expect(templates).toEqual(expect.arrayContaining(['generic-http', 'clicksend-sms', 'telegram-bot']));
+    expect(templates).toEqual(
+      expect.arrayContaining(['generic-http', 'clicksend-sms', 'gupshup-whatsapp', 'telegram-bot', 'webchat']),
+    );
   });
 
   it.each(templates)(

@@ -171,3 +171,42 @@ describe('tunnel supervisor', () => {
     expect(supervisor.url).toBeUndefined();
   });
 });
+
+describe('tunnel open failures', () => {
+  it('name the host and the cause, back off up to the cap, and give the hint once', async () => {
+    const offline: TunnelOpener = async () => {
+      throw new Error('request failed', {
+        cause: Object.assign(new Error('getaddrinfo ENOTFOUND localtunnel.me'), { code: 'ENOTFOUND' }),
+      });
+    };
+    supervisor = startTunnelSupervisor({
+      opener: offline,
+      port: 1,
+      host: 'localtunnel.me',
+      failureHint: 'use --no-tunnel or --tunnel-url',
+      backoff: { initialMs: 5, maxMs: 20 },
+      canary: false,
+    });
+    const events = record(supervisor);
+    await nextEvent(supervisor, (e) => e.type === 'open-failed' && e.attempt === 4, 5_000);
+    const failed = events.filter((e) => e.type === 'open-failed') as Array<{
+      retryInMs: number;
+      error: string;
+      hint?: string;
+    }>;
+    expect(failed[0].error).toBe('cannot resolve localtunnel.me (no DNS: offline?)');
+    expect(failed.map((e) => e.retryInMs).slice(0, 4)).toEqual([5, 10, 20, 20]);
+    expect(failed.map((e) => e.hint)).toEqual(['use --no-tunnel or --tunnel-url', undefined, undefined, undefined]);
+  });
+
+  it.each([
+    [{ message: 'failed', code: 'ECONNREFUSED' }, 'lt.example refused the connection'],
+    [{ message: 'failed', code: 'EAI_AGAIN' }, 'cannot resolve lt.example (no DNS: offline?)'],
+    [{ message: 'connect ETIMEDOUT 1.2.3.4:443' }, 'no answer from lt.example'],
+    [{ message: 'HTTP 503' }, 'lt.example: HTTP 503'],
+  ] as Array<[{ message: string; code?: string }, string]>)('%j -> %s', async (shape, expected) => {
+    const { describeOpenError } = await import('../src/tunnel/supervisor.js');
+    const error = Object.assign(new Error(shape.message), shape.code ? { code: shape.code } : {});
+    expect(describeOpenError(error, 'lt.example')).toBe(expected);
+  });
+});

@@ -22,6 +22,22 @@ afterEach(async () => {
 });
 
 describe('localtunnel opener', () => {
+  it('speaks what the reference client (the original localtunnel 2.0.2, a devDependency) speaks', async () => {
+    bridge = await startFakeBridge();
+    lt = await startLocaltunnelServer();
+    const { default: localtunnel } = await import('localtunnel');
+    const reference = await localtunnel({ port: bridge.port, host: lt.url, local_host: '127.0.0.1' });
+    reference.on('error', () => {});
+    cleanups.push(async () => reference.close());
+    const ours = await createLocaltunnelOpener({ host: lt.url })({ port: bridge.port });
+    cleanups.push(() => ours.close());
+    for (const url of [reference.url, ours.url]) {
+      const response = await fetch(`${url}/message`, { method: 'POST', body: '{"same":true}' });
+      expect(await response.json()).toEqual({ method: 'POST', path: '/message', body: '{"same":true}' });
+    }
+    expect(lt.registrations).toHaveLength(2);
+  });
+
   it('forwards public requests to the local port and closes its sockets', async () => {
     bridge = await startFakeBridge();
     lt = await startLocaltunnelServer();

@@ -4,6 +4,7 @@
  * cannot pre-empt `/message`'s token check.
  */
 import type { FastifyInstance } from 'fastify';
+import { assertJsonDepth, depthExceededAt, JsonTooDeepError, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 
 /** Makes every request body a Buffer (or undefined when there is none). */
 export function keepRawBodies(app: FastifyInstance): void {
@@ -19,13 +20,17 @@ export function rawBodyOf(body: unknown): Buffer {
 
 /**
  * JSON -> value; form-urlencoded -> flat object (last value wins); anything else -> text.
- * A JSON body that does not parse is handed over as text: the adapter decides.
+ * A JSON body that does not parse is handed over as text: the adapter decides. JSON nested
+ * deeper than MAX_JSON_DEPTH throws JsonTooDeepError (the error handler answers 400), unless
+ * `tooDeep` is 'text': then it is handed over as text too (`/message` checks its token first).
  */
-export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+export function parseBody(raw: Buffer, contentType: string | undefined, tooDeep: 'throw' | 'text' = 'throw'): unknown {
   if (raw.length === 0) return undefined;
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = raw.toString('utf8');
   if (type === 'application/json' || type.endsWith('+json')) {
+    if (tooDeep === 'text' && depthExceededAt(text) >= 0) return text;
+    assertJsonDepth(text);
     try {
       return JSON.parse(text);
     } catch {
@@ -34,6 +39,12 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
   }
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
   return text;
+}
+
+/** The 400 message for a body nested deeper than the limit, or undefined. */
+export function jsonDepthProblem(raw: Buffer): string | undefined {
+  const at = depthExceededAt(raw.toString('utf8'));
+  return at < 0 ? undefined : new JsonTooDeepError(MAX_JSON_DEPTH, at).message;
 }
 
 /** Flattens Node's header/query shapes to `string | undefined` (repeated values joined by ", "). */

@@ -6,18 +6,23 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ExchangeFeed } from '../exchange.js';
+import { fastifyTimeouts } from '../lib/server-limits.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
+import { openFileSendQueue } from '../send-queue/file-queue.js';
+import type { SendQueue } from '../send-queue/types.js';
 import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
 import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
 import { buildLoggerOptions, knownSecrets } from './logging.js';
-import { registerMessageRoute } from './message-route.js';
+import { DEFAULT_SEND_POLICY, registerMessageRoute } from './message-route.js';
 import type { BridgeMetrics } from './metrics.js';
 import { installObservability } from './observability.js';
 import type { BridgeOptions } from './options.js';
+import { buildSendWorker } from './send-worker.js';
 import { registerWebhookRoutes } from './webhook-route.js';
+import { missingWebhookSecrets } from './webhook-secrets.js';
 
 /** What the bridge exposes besides its routes. */
 export interface BridgeRuntime {
@@ -26,6 +31,8 @@ export interface BridgeRuntime {
   readonly exchanges: ExchangeFeed;
   /** The bridge's Prometheus metrics (undefined with `metrics: false`), e.g. `metrics.providerSendRetries.inc({ adapter })`. */
   readonly metrics?: BridgeMetrics;
+  /** The send queue; undefined when it is off (or before the instance is ready). */
+  readonly sendQueue: SendQueue | undefined;
 }
 
 export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
@@ -62,6 +69,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   // Reading every variable of process.env costs more than a whole webhook: once, here.
   const envSecrets = secretValues(env);
   const app = Fastify({
+    ...fastifyTimeouts(options.requestTimeoutMs),
     ...buildLoggerOptions({
       logger: options.logger,
       onLog: options.onLog,
@@ -114,6 +122,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     now,
     exchanges,
     log: app.log,
+    adapterStateDir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'adapter'),
   };
   let outbox = options.outbox;
   let ownOutbox = false;
@@ -127,6 +136,10 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     readiness: options.readiness,
     giveUpAfterMs: options.outbox ? undefined : (options.outboxOptions?.giveUpAfterMs ?? 48 * 3600_000),
   });
+  const onProviderRetry = (adapter: string) => ops.metrics?.providerSendRetries.inc({ adapter });
+  const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
+  let sendQueue: SendQueue | undefined;
+  let ownQueue = false;
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {
       if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
@@ -134,10 +147,20 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     },
     exchanges,
     metrics: ops.metrics,
+    get sendQueue() {
+      return sendQueue;
+    },
   };
   app.decorate('bridge', { getter: () => runtime });
 
   app.addHook('onReady', async () => {
+    // Said once, at start: routes whose secret is unset refuse every callback.
+    await getAdapter().then(
+      (adapter) => {
+        for (const warning of missingWebhookSecrets(adapter, env)) app.log.warn(warning);
+      },
+      () => undefined,
+    );
     if (!outbox && options.redisUrl) {
       // Loaded only when asked for: ioredis stays out of the file-outbox start-up.
       const { openRedisOutbox } = await import('../outbox/redis-outbox.js');
@@ -170,9 +193,36 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     });
     // Watched from outside: warn/error/info lines, metrics and /ready's delivery health.
     outbox.start(ops.watch.wrapDeliver(deliver));
+    if (queueSettings) {
+      const adapter = await getAdapter().catch(() => undefined);
+      sendQueue = queueSettings.queue;
+      if (!sendQueue) {
+        sendQueue = await openFileSendQueue({
+          ...queueSettings,
+          dir: join(options.stateDir ?? join(process.cwd(), '.custom-channel'), 'sends'),
+          now,
+          sendRate: adapter?.capabilities.sendRate,
+          log: (message, data) => app.log.error(data ?? {}, message),
+        });
+        ownQueue = true;
+      }
+      const { worker, hooks } = buildSendWorker({
+        ...deps,
+        getAdapter,
+        outbox: () => runtime.outbox,
+        attemptTimeoutMs: queueSettings.attemptTimeoutMs ?? 10_000,
+        onProviderRetry,
+      });
+      sendQueue.start(worker, hooks);
+    }
   });
   app.addHook('onClose', async () => {
     shutdown.abort(new Error('the bridge is shutting down'));
+    // The queue first: its last outcomes are reported through the outbox.
+    if (sendQueue) {
+      if (ownQueue) await sendQueue.close();
+      else await sendQueue.stop();
+    }
     if (!outbox) return;
     if (ownOutbox) await outbox.close();
     else await outbox.stop();
@@ -182,11 +232,15 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     ...deps,
     token: options.channel.token,
     getAdapter,
-    sendTimeoutMs: options.sendTimeoutMs ?? 8000,
+    sendTimeoutMs: options.sendTimeoutMs ?? 5000,
+    sendQueue: () => sendQueue,
+    sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },
+    onProviderRetry,
   });
   registerWebhookRoutes(app, {
     ...deps,
     getAdapter,
+    sendQueue: () => sendQueue,
     outbox: () => runtime.outbox,
     shutdown: shutdown.signal,
   });

@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IdType } from '../contract/ids.js';
 import type { Exchange, ExchangeFeed } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import type { AdapterContext, AdapterLogger } from './adapter.js';
 
@@ -13,6 +14,15 @@ export interface ExchangeTags {
   contactId?: string;
   messageType?: string;
   mId?: string;
+  /** Shared by a request the bridge received and the provider calls it made while handling it. */
+  trace?: string;
+}
+
+let traces = 0;
+/** A trace id unique within this process. */
+function nextTrace(): string {
+  traces += 1;
+  return `t${process.pid.toString(36)}-${traces.toString(36)}`;
 }
 
 export interface ContextDeps {
@@ -26,6 +36,8 @@ export interface ContextDeps {
   secrets?: readonly string[];
   /** False while nobody listens to `exchanges`: records are not even built. */
   recording?: () => boolean;
+  /** Handed to adapters as `ctx.stateDir`. */
+  adapterStateDir?: string;
 }
 
 /** The feed to publish to, or undefined when nobody listens. */
@@ -61,13 +73,7 @@ export function maskText(text: string, secrets: readonly string[]): string {
 
 function describeBody(body: unknown): unknown {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body);
-    } catch {
-      return body;
-    }
-  }
+  if (typeof body === 'string') return parseJsonOrText(body);
   if (body instanceof URLSearchParams) return Object.fromEntries(body);
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return `<${body.byteLength} bytes>`;
   return `<${(body as object).constructor?.name ?? typeof body}>`;
@@ -85,15 +91,13 @@ async function previewOf(response: Response): Promise<unknown> {
   }
   const text = await response.text();
   if (text.length > PREVIEW_LIMIT) return `${text.slice(0, 200)}…`;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseJsonOrText(text);
 }
 
 /** Wraps `fetch` so every call is published as a provider `out` exchange. */
 export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): typeof fetch {
+  // The request being handled spreads the same tags into its own record: both carry the trace.
+  tags.trace ??= nextTrace();
   return async (input, init) => {
     const feed = feedOf(deps);
     if (!feed) return deps.fetch(input, init);
@@ -130,19 +134,62 @@ export function buildRecordingFetch(deps: ContextDeps, tags: ExchangeTags): type
   };
 }
 
-/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal`. */
+/**
+ * What the last `ctx.fetch` of one adapter call came to: the bridge reads it when `send`
+ * throws a plain Error, to tell a provider 429/5xx or network failure (retry) from a bug.
+ */
+export interface FetchProbe {
+  status?: number;
+  retryAfter?: string | null;
+  networkError?: unknown;
+}
+
+/**
+ * `ctx.fetch`: records the call, carries `ctx.signal` unless the adapter passes its own, and
+ * notes the outcome in `probe`.
+ */
+function buildAdapterFetch(
+  deps: ContextDeps,
+  tags: ExchangeTags,
+  signal: AbortSignal | (() => AbortSignal),
+  probe: FetchProbe | undefined,
+): typeof fetch {
+  const recorded = buildRecordingFetch(deps, tags);
+  return async (input, init) => {
+    const withSignal =
+      init?.signal === undefined && !(input instanceof Request)
+        ? { ...init, signal: typeof signal === 'function' ? signal() : signal }
+        : init;
+    if (!probe) return recorded(input, withSignal);
+    try {
+      const response = await recorded(input, withSignal);
+      probe.status = response.status;
+      probe.retryAfter = response.headers.get('retry-after');
+      probe.networkError = undefined;
+      return response;
+    } catch (error) {
+      probe.status = undefined;
+      probe.networkError = error;
+      throw error;
+    }
+  };
+}
+
+/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal` or calls `ctx.fetch`. */
 export function buildContext(
   deps: ContextDeps,
   log: FastifyBaseLogger,
   signal: AbortSignal | (() => AbortSignal),
   tags: ExchangeTags,
+  probe?: FetchProbe,
 ): AdapterContext {
   const base = {
     channel: { channelId: deps.channel.channelId, idType: deps.channel.idType },
     env: deps.env,
     log: buildAdapterLogger(log),
-    fetch: buildRecordingFetch(deps, tags),
+    fetch: buildAdapterFetch(deps, tags, signal, probe),
     now: deps.now,
+    ...(deps.adapterStateDir ? { stateDir: deps.adapterStateDir } : {}),
   };
   if (typeof signal !== 'function') return { ...base, signal };
   return Object.defineProperty(base, 'signal', { enumerable: true, get: signal }) as AdapterContext;

@@ -6,6 +6,7 @@
  * problem paths (`events[i]...`) point at some events of the batch.
  */
 import type { ExchangeFeed } from '../exchange.js';
+import { withTimeout } from '../lib/timeout.js';
 import { parseRetryAfter } from '../outbox/backoff.js';
 import type { Deliver, DeliveryResult } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
@@ -84,18 +85,21 @@ export function buildDeliver(options: DeliverOptions): Deliver {
       });
     let response: Response;
     let text: string;
+    const deadline = withTimeout(signal, options.timeoutMs);
     try {
       response = await options.fetch(options.webhookUrl, {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
+        signal: deadline.signal,
       });
       text = await response.text();
     } catch (error) {
       const message = `respond.io unreachable: ${(error as Error).message}`;
       record(0, { error: message });
       return { ok: false, retry: true, error: message };
+    } finally {
+      deadline.clear();
     }
     let parsed: unknown;
     try {

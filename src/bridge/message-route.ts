@@ -1,22 +1,34 @@
 /**
  * `POST /message`: respond.io (or the emulator) asks the bridge to send a message. Token first
- * (constant time), then the body, the adapter's capabilities, and `adapter.send` under a
- * timeout. Every answer is `{ "mId" }` or `{ "error": { "message" } }`, never a stack.
+ * (constant time), then the body, the adapter's capabilities, and `adapter.send`, retried on
+ * a retryable failure while the answer budget lasts (below respond.io's timeout). When the
+ * budget runs out the send queue takes the message and respond.io gets a bridge mId; a
+ * refusal is answered at once. Every answer is `{ "mId" }` or `{ "error": { "message" } }`.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { MessageRequestSchema } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
-import { MId } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
 import { bearerToken, maskHeaders, safeEqual } from '../secrets.js';
-import { type Adapter, AdapterError, type SendInput } from './adapter.js';
-import { parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import type { SendQueue } from '../send-queue/types.js';
+import type { Adapter, SendInput } from './adapter.js';
+import { jsonDepthProblem, parseBody, rawBodyOf } from './body.js';
+import { type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import { retryDelay } from './provider-status.js';
+import { type AttemptOutcome, attemptSend } from './send-attempt.js';
+import { publishQueueRecord } from './send-worker.js';
 
 export interface MessageRouteDeps extends ContextDeps {
   token: string;
   getAdapter: () => Promise<Adapter>;
+  /** The answer budget: tries and retries of one `/message` end within it. */
   sendTimeoutMs: number;
+  /** The durable send queue, when on (undefined until the bridge is ready, or when off). */
+  sendQueue?: () => SendQueue | undefined;
+  sendPolicy?: SendPolicy;
+  /** Counts a retry of the provider send (the `provider_send_retries_total` metric). */
+  onProviderRetry?: (adapter: string) => void;
 }
 
 interface Answer {
@@ -41,61 +53,92 @@ export function unsupportedReason(adapter: Adapter, message: SendInput['message'
   return undefined;
 }
 
-async function sendWithTimeout(
+/** What `/message` needs of the send queue and its retry timing. */
+export interface SendPolicy {
+  /** Backoff between tries inside the budget (ms). */
+  baseMs: number;
+  maxMs: number;
+  /** A Retry-After longer than this is cut to it. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_SEND_POLICY: SendPolicy = { baseMs: 250, maxMs: 2000, maxRetryAfterMs: 300_000 };
+
+/** A bridge-issued mId: also the idempotency key of every try of this message. */
+const newSendId = () => `cc-${randomUUID()}`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Tries the provider until it answers, refuses, or the answer budget runs out; then (queue on)
+ * records the send durably and answers with a bridge mId, or (queue off) answers the last error.
+ */
+async function sendWithinBudget(
   adapter: Adapter,
-  input: SendInput,
+  received: SendInput,
   deps: MessageRouteDeps,
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Promise<Answer> {
-  // Created on first use: most adapters never read ctx.signal, and an AbortController per
-  // request showed up in profiles.
-  let controller: AbortController | undefined;
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Answer>((resolve) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller?.abort(new Error(`send timed out after ${deps.sendTimeoutMs} ms`));
-      resolve(fail(408, `the provider did not answer within ${deps.sendTimeoutMs} ms`));
-    }, deps.sendTimeoutMs);
-  });
-  const ctx = buildContext(
-    deps,
-    log,
-    () => {
-      if (!controller) {
-        controller = new AbortController();
-        if (timedOut) controller.abort(new Error(`send timed out after ${deps.sendTimeoutMs} ms`));
-      }
-      return controller.signal;
-    },
-    tags,
-  );
-  const send = (async (): Promise<Answer> => {
-    try {
-      const result = await adapter.send(input, ctx);
-      const mId = MId.safeParse(result?.mId);
-      if (!mId.success) {
-        log.error({ mId: result?.mId }, 'adapter returned an invalid mId');
-        return fail(
-          400,
-          `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
-        );
-      }
-      return { status: 200, body: { mId: mId.data } };
-    } catch (error) {
-      if (timedOut) return fail(408, `the provider did not answer within ${deps.sendTimeoutMs} ms`);
-      if (error instanceof AdapterError) return fail(error.status, error.message);
-      log.error({ err: error }, 'adapter send failed');
-      return fail(400, messageOf(error) || 'the adapter failed to send the message');
-    }
-  })();
-  try {
-    return await Promise.race([send, timeout]);
-  } finally {
-    clearTimeout(timer);
+  const budget = deps.sendTimeoutMs;
+  const deadline = performance.now() + budget;
+  const queue = deps.sendQueue?.();
+  const seq = queue ? queue.nextSeq() : 0;
+  const id = newSendId();
+  const input: SendInput = { ...received, idempotencyKey: id };
+  const receivedAt = deps.now();
+  const policy = deps.sendPolicy ?? DEFAULT_SEND_POLICY;
+  if (queue?.busy(input.contactId)) {
+    // Earlier messages of this contact are waiting: this one may not overtake them.
+    return enqueue(queue, deps, tags, { id, seq, input, receivedAt, attempts: 0, nextAt: receivedAt });
   }
+  let attempts = 0;
+  let release: (() => void) | undefined;
+  let last: Extract<AttemptOutcome, { retry: true }> | undefined;
+  let delay = 0;
+  try {
+    for (;;) {
+      const outcome = await attemptSend(adapter, input, deps, log, tags, Math.max(1, deadline - performance.now()));
+      attempts += 1;
+      if (outcome.ok) return { status: 200, body: { mId: outcome.mId } };
+      if (!outcome.retry) return fail(outcome.status, outcome.error);
+      last = outcome;
+      if (queue && !release) release = queue.hold(input.contactId);
+      delay = retryDelay(attempts, outcome.retryAfterMs, policy);
+      if (performance.now() + delay >= deadline) break;
+      log.debug({ attempts, delay, error: outcome.error }, 'send failed; retrying');
+      await sleep(delay);
+      deps.onProviderRetry?.(adapter.name);
+    }
+    const why = `${last.error} (${attempts} ${attempts === 1 ? 'try' : 'tries'} within ${budget} ms)`;
+    if (!queue) return fail(last.timedOut ? 408 : 400, `the provider did not take the message: ${why}`);
+    log.warn({ attempts, error: last.error }, 'provider unavailable: message queued');
+    const nextAt = deps.now() + Math.max(0, delay - Math.max(0, deadline - performance.now()));
+    const send = { id, seq, input, receivedAt, attempts, lastError: last.error, nextAt };
+    return await enqueue(queue, deps, tags, last.timedOut ? { ...send, uncertain: true } : send);
+  } finally {
+    release?.();
+  }
+}
+
+async function enqueue(
+  queue: SendQueue,
+  deps: MessageRouteDeps,
+  tags: ExchangeTags,
+  send: Parameters<SendQueue['enqueue']>[0],
+): Promise<Answer> {
+  try {
+    await queue.enqueue(send);
+  } catch (error) {
+    deps.log.error({ err: error }, 'send queue write failed');
+    return fail(400, `the provider is unavailable and the message could not be queued: ${messageOf(error)}`);
+  }
+  publishQueueRecord(deps, { ...tags, mId: send.id }, 'queued', send.attempts, {
+    idempotencyKey: send.id,
+    nextAt: send.nextAt,
+    ...(send.lastError ? { lastError: send.lastError } : {}),
+  });
+  return { status: 200, body: { mId: send.id } };
 }
 
 async function answerMessage(
@@ -111,7 +154,7 @@ async function answerMessage(
   if (!safeEqual(token, deps.token)) return fail(401, 'invalid token');
   if (raw.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
-    return fail(400, 'body is not valid JSON: expected { channelId, contactId, message }');
+    return fail(400, jsonDepthProblem(raw) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
   }
   const parsed = MessageRequestSchema.safeParse(requestBody);
   if (!parsed.success) {
@@ -132,7 +175,7 @@ async function answerMessage(
   }
   const unsupported = unsupportedReason(adapter, input.message);
   if (unsupported) return fail(400, unsupported);
-  return sendWithTimeout(adapter, input, deps, log, tags);
+  return sendWithinBudget(adapter, input, deps, log, tags);
 }
 
 export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDeps): void {
@@ -140,7 +183,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
     const time = deps.now();
     const started = performance.now();
     const raw = rawBodyOf(request.body);
-    const requestBody = parseBody(raw, 'application/json');
+    const requestBody = parseBody(raw, 'application/json', 'text');
     const tags: ExchangeTags = {};
     const answer = await answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
     if ('mId' in answer.body) tags.mId = answer.body.mId;

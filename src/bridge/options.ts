@@ -4,9 +4,22 @@ import type { IdType } from '../contract/ids.js';
 import type { ExchangeFeed } from '../exchange.js';
 import type { FileOutboxOptions } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/types.js';
+import type { FileSendQueueOptions } from '../send-queue/file-queue.js';
+import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter } from './adapter.js';
 import type { ReadinessOptions } from './health.js';
 import type { BridgeLogEntry } from './logging.js';
+import type { SendPolicy } from './message-route.js';
+
+/** The send queue's settings (see `FileSendQueueOptions` for the defaults). */
+export interface SendQueueSettings extends Omit<FileSendQueueOptions, 'dir' | 'readOnly' | 'now' | 'sendRate' | 'log'> {
+  /** Replaces the file queue in `<stateDir>/sends` (e.g. a shared store). */
+  queue?: SendQueue;
+  /** How long one background try may take (default 10,000 ms). */
+  attemptTimeoutMs?: number;
+  /** Backoff of the tries inside `/message`'s budget (default 250 ms doubling to 2 s). */
+  policy?: Partial<SendPolicy>;
+}
 
 /** An adapter, or a getter asked on every request (dev reloads the adapter after an edit). */
 export type AdapterSource = Adapter | (() => Adapter | Promise<Adapter>);
@@ -27,10 +40,21 @@ export interface BridgeOptions {
   stateDir?: string;
   /** Settings of the default file outbox (dir is derived from `stateDir`). */
   outboxOptions?: Omit<FileOutboxOptions, 'dir' | 'rateLimitPerSecond'>;
-  /** How long `adapter.send` may take before `/message` answers with an error (default 8,000 ms). */
+  /**
+   * `/message`'s answer budget: tries and retries of the provider end within it (default
+   * 5,000 ms, half the emulator's 10 s timeout; respond.io documents none). Then the send
+   * queue takes the message, or (queue off) respond.io gets the last error.
+   */
   sendTimeoutMs?: number;
+  /**
+   * The durable send queue (default on): a message the provider did not take within the
+   * budget is answered with a bridge mId and retried in the background. `false`: off.
+   */
+  sendQueue?: false | SendQueueSettings;
   /** Webhook posts to respond.io per second (default 20: respond.io's Custom Channel limit). */
   rateLimitPerSecond?: number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** How long one delivery to respond.io may take (default 10,000 ms). */
   deliveryTimeoutMs?: number;
   /** Used for respond.io deliveries and handed (recorded) to the adapter. Default: global fetch. */

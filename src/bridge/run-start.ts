@@ -11,8 +11,9 @@ import { IdTypeSchema } from '../contract/ids.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
 import { checkRedisUrl, describeRedisUrl } from '../outbox/redis/url.js';
-import { loadAdapter, loadProject } from '../project.js';
+import { loadAdapter, loadProject, type SendSettings } from '../project.js';
 import { maskSecret } from '../secrets.js';
+import type { StartBridgeOptions } from './options.js';
 import { startBridge } from './start.js';
 
 export interface StartFlags {
@@ -26,12 +27,14 @@ export interface StartFlags {
   shutdownTimeout?: string;
   readyFailingAfter?: string;
   readyMaxPending?: string;
+  /** commander's `--no-send-queue`: false turns the send queue off. */
+  sendQueue?: boolean;
   /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
   redis?: string;
 }
 
 const FlagsSchema = z.object({
-  port: z.coerce.number().int().min(0).max(65535),
+  port: z.coerce.number({ error: 'not a port number: use 0..65535 (0 picks a free port)' }).int().min(0).max(65535),
   host: z.string().min(1),
   rateLimit: z.coerce.number().positive().max(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -44,7 +47,7 @@ const FlagsSchema = z.object({
     .max(7 * 24 * 3600),
   readyMaxPending: z.coerce.number().int().min(1),
 });
-export type StartOptions = z.infer<typeof FlagsSchema> & { redisUrl?: string };
+export type StartOptions = z.infer<typeof FlagsSchema> & { sendQueue?: boolean; redisUrl?: string };
 
 /**
  * Flags -> checked options. commander reads the environment twins (PORT, HOST, LOG_LEVEL,
@@ -68,7 +71,8 @@ export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = proc
     throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
   }
   const redis = flags.redis ?? env.CUSTOM_CHANNEL_REDIS_URL;
-  return redis ? { ...parsed.data, redisUrl: checkRedisUrl(redis) } : parsed.data;
+  const options: StartOptions = flags.sendQueue === false ? { ...parsed.data, sendQueue: false } : parsed.data;
+  return redis ? { ...options, redisUrl: checkRedisUrl(redis) } : options;
 }
 
 export interface RunStartInput extends StartOptions {
@@ -83,6 +87,23 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+}
+
+/** `customChannel.send` and `--no-send-queue` -> the bridge's sending-leg options. */
+export function sendOptionsOf(
+  settings: SendSettings | undefined,
+  queueFlag: boolean | undefined,
+): Pick<StartBridgeOptions, 'sendTimeoutMs' | 'sendQueue'> {
+  const budget = settings?.budgetMs === undefined ? {} : { sendTimeoutMs: settings.budgetMs };
+  if (queueFlag === false || settings?.queue === false) return { ...budget, sendQueue: false };
+  return {
+    ...budget,
+    sendQueue: {
+      ...(settings?.maxAgeMs === undefined ? {} : { maxAgeMs: settings.maxAgeMs }),
+      ...(settings?.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+      ...(settings?.retryMaxMs === undefined ? {} : { backoff: { maxMs: settings.retryMaxMs } }),
+    },
+  };
 }
 
 /** Runs the bridge until stopped; resolves with the exit code (0 after SIGTERM, 130 after SIGINT). */
@@ -116,6 +137,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       logger: { level: input.logLevel },
       metrics: input.metrics,
       readiness: { failingAfterMs: input.readyFailingAfter * 1000, highWaterMark: input.readyMaxPending },
+      ...sendOptionsOf(project.send, input.sendQueue),
     });
   } catch (error) {
     if (error instanceof OutboxLockedError) {

@@ -12,15 +12,47 @@ import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
 import { maskHeaders } from '../secrets.js';
+import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, BridgeEvent, ProviderReply, ProviderRequest, WebhookHandler } from './adapter.js';
+import { serveStream, trackStreams } from './adapter-stream.js';
 import { flatten, parseBody, rawBodyOf } from './body.js';
-import { buildContext, type ContextDeps, type ExchangeTags, feedOf } from './context.js';
+import { buildContext, type ContextDeps, type ExchangeTags, feedOf, maskText, secretValues } from './context.js';
+import { missingSecret, missingSecretMessage } from './webhook-secrets.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
   getAdapter: () => Promise<Adapter>;
   outbox: () => Outbox;
   /** Aborted when the bridge shuts down: handed to webhook handlers as `ctx.signal`. */
   shutdown: AbortSignal;
+  /** Maps provider ids of queued sends back to the mId respond.io was given. */
+  sendQueue?: () => SendQueue | undefined;
+}
+
+/**
+ * A status for a message the send queue sent carries the provider's id; respond.io knows it
+ * by the bridge mId it was answered with. The provider may call back before its answer to
+ * the send reached us, or for a try that timed out on our side: when the id is unknown while
+ * tries are in flight or uncertain, wait (up to 3 s) for them before deciding.
+ */
+async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
+  if (!queue) return events as BridgeEvent[];
+  let waited = false;
+  const out: BridgeEvent[] = [];
+  for (const item of events) {
+    const event = item?.event;
+    if (event?.type !== 'message_status' || typeof event.mId !== 'string') {
+      out.push(item);
+      continue;
+    }
+    let mapped = queue.bridgeMIdOf(event.mId);
+    if (mapped === undefined && !waited && queue.unsettled()) {
+      waited = true;
+      await queue.settled(3000);
+      mapped = queue.bridgeMIdOf(event.mId);
+    }
+    out.push(mapped === undefined ? item : { ...item, event: { ...event, mId: mapped } });
+  }
+  return out;
 }
 
 const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -84,17 +116,20 @@ async function runHandler(
     const answer = hook.handshake ? await hook.handshake(request, ctx) : undefined;
     return answer ?? { status: 404, body: { error: { message: `no handshake on ${request.path}` } } };
   }
+  const unset = missingSecret(hook, ctx.env);
+  if (unset) return { status: 401, body: { error: { message: missingSecretMessage(unset) } } };
   if (hook.verify && !(await hook.verify(request, ctx))) {
     return { status: 401, body: { error: { message: 'signature check failed' } } };
   }
   const result = await hook.handle(request, ctx);
-  const events = Array.isArray(result?.events) ? result.events : [];
+  const events = await toBridgeMIds(Array.isArray(result?.events) ? result.events : [], deps.sendQueue?.());
   Object.assign(tags, tagsOf(events));
   if (events.length > 0) await enqueueAll(deps.outbox(), events, deps);
   return result?.reply;
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  const streams = trackStreams(app);
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/*',
@@ -126,7 +161,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       let error: string | undefined;
       try {
         const ctx = buildContext(deps, request.log, deps.shutdown, tags);
-        answer = await runHandler(hook, providerRequest, deps, ctx, tags);
+        if (hook.stream) {
+          const context = (signal: () => AbortSignal) => buildContext(deps, request.log, signal, tags);
+          answer = await serveStream(hook, providerRequest, request, reply, { open: streams, context });
+          if (!answer) return reply;
+        } else answer = await runHandler(hook, providerRequest, deps, ctx, tags);
       } catch (caught) {
         error = messageOf(caught);
         if (caught instanceof OutboxFullError || caught instanceof OutboxUnavailableError) {
@@ -145,7 +184,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         leg: 'provider',
         direction: 'in',
         method: request.method,
-        url: request.url,
+        // A provider that cannot sign its callbacks carries a secret in the URL (Gupshup, ClickSend).
+        url: maskText(request.url, deps.secrets ?? secretValues(deps.env)),
         status: answer?.status ?? 200,
         latencyMs: performance.now() - started,
         requestHeaders: maskHeaders(request.headers),

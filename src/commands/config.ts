@@ -12,11 +12,27 @@ Settings (environment variable in brackets):
   dev-api-channel-id  Developer API numeric channel ID    [RESPONDIO_API_CHANNEL_ID]
 
 Precedence: environment > project (.custom-channel/config.json) > user store > default.
+Inside a project, set and unset change the project's settings; --user changes your user store
+(every project on this machine), which is also where they go outside a project.
 
 Examples:
-  $ custom-channel config set token 46charTokenFromRespondIo
-  $ custom-channel config set channel-id gfd8g7fd89dgfd --project
+  $ custom-channel config set token                 # asks, hidden (not in shell history)
+  $ pbpaste | custom-channel config set token -     # reads standard input
+  $ custom-channel config set channel-id gfd8g7fd89dgfd --user
   $ custom-channel config list --show-secrets`;
+
+/** The value of `config set`, from the argument, standard input (`-`) or a prompt. */
+async function resolveSetValue(name: string, given: string | undefined): Promise<string> {
+  if (given !== undefined && given !== '-') return given;
+  const [{ configKeys, findConfigKey }, { processValueSource, readSettingValue }] = await Promise.all([
+    import('../config/keys.js'),
+    import('../config/read-value.js'),
+  ]);
+  const key = findConfigKey(name);
+  // An unknown name: runConfigSet says so before anything is read or asked.
+  if (!key) return given ?? '';
+  return readSettingValue(configKeys[key], given, processValueSource());
+}
 
 function configContext() {
   return { cwd: process.cwd(), env: process.env };
@@ -32,15 +48,25 @@ export function registerConfig(program: Command): void {
     .command('set')
     .description('store a setting')
     .argument('<key>', 'setting name, e.g. token')
-    .argument('<value>', 'the value')
-    .option('--project', 'store it in this project instead of for your user')
-    .action(async (key: string, value: string, flags: { project?: boolean }, command: Command) => {
-      const { reporter } = contextOf(command);
-      const { runConfigSet } = await import('../config/run-config.js');
-      const result = await runConfigSet(configContext(), key, value, flags);
-      reporter.emit(result);
-      reporter.success(`${result.key} saved in ${result.file}`);
-    });
+    .argument('[value]', 'the value; "-" reads standard input; omitted on a terminal: asked (hidden for secrets)')
+    .option('--project', 'store it in this project (the default inside one)')
+    .option('--user', 'store it for your user: every project on this machine')
+    .action(
+      async (
+        key: string,
+        given: string | undefined,
+        flags: { project?: boolean; user?: boolean },
+        command: Command,
+      ) => {
+        const { reporter } = contextOf(command);
+        const { runConfigSet } = await import('../config/run-config.js');
+        const value = await resolveSetValue(key, given);
+        const result = await runConfigSet(configContext(), key, value, flags);
+        reporter.emit(result);
+        const where = result.scope === 'project' ? 'this project; --user stores it for every project' : 'your user';
+        reporter.success(`${result.key} saved in ${result.file} (${where})`);
+      },
+    );
 
   config
     .command('get')
@@ -75,8 +101,9 @@ export function registerConfig(program: Command): void {
     .command('unset')
     .description('remove a stored setting')
     .argument('<key>', 'setting name, e.g. token')
-    .option('--project', 'remove it from this project instead of your user store')
-    .action(async (key: string, flags: { project?: boolean }, command: Command) => {
+    .option('--project', 'remove it from this project (the default inside one)')
+    .option('--user', 'remove it from your user store')
+    .action(async (key: string, flags: { project?: boolean; user?: boolean }, command: Command) => {
       const { reporter } = contextOf(command);
       const { runConfigUnset } = await import('../config/run-config.js');
       const result = await runConfigUnset(configContext(), key, flags);

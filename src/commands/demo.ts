@@ -3,6 +3,7 @@ import { contextOf } from '../cli.js';
 import { ExitCode } from '../errors.js';
 
 interface DemoFlags {
+  ownStack?: boolean;
   keep?: boolean;
 }
 
@@ -11,6 +12,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('see it all work offline: emulator, bridge and mock provider, every message type and status flow')
     .option('--keep', 'keep the scaffolded demo project folder')
+    .option('--own-stack', "start a stack of its own even when this project's `dev` is running")
     .addHelpText(
       'after',
       `
@@ -31,6 +33,7 @@ Example:
       const { reportLogEntry } = await import('../ui/dev-console.js');
       const report = await runDemo({
         keep: flags.keep,
+        ownStack: flags.ownStack,
         onLog: (entry) => reportLogEntry(entry, reporter),
         onStage: (text) => reporter.info(style.bold(`» ${text}`)),
         onStep: (step, done, total) => {

@@ -38,6 +38,13 @@ export function registerDev(program: Command): void {
   envOption(command, '--no-inspector', 'do not serve the inspector page', env('no-inspector'));
   envOption(
     command,
+    '--inspector-port <port>',
+    'inspector port (the next free one when taken; 0 picks any)',
+    'CUSTOM_CHANNEL_INSPECTOR_PORT',
+    { default: '4040' },
+  );
+  envOption(
+    command,
     '--canary-interval <seconds>',
     'how often to probe the bridge through the public URL',
     env('canary-interval'),

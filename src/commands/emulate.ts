@@ -15,6 +15,12 @@ export function registerEmulate(program: Command): void {
   envOption(command, '--host <host>', 'interface', env('host'), { default: '127.0.0.1' });
   envOption(
     command,
+    '--allow-host <name...>',
+    'also accept this Host name (a tunnel or proxy in front of the emulator)',
+    env('allow-host'),
+  );
+  envOption(
+    command,
     '--api-base-url <url>',
     "the integration server's API Base URL (messages go to <url>/message)",
     env('api-base-url'),
@@ -38,6 +44,12 @@ export function registerEmulate(program: Command): void {
     'CUSTOM_CHANNEL_STATE_DIR',
   );
   envOption(command, '--message-timeout <ms>', 'how long to wait for /message (default 10000)', env('message-timeout'));
+  envOption(
+    command,
+    '--max-messages <n>',
+    'messages kept in memory; the oldest beyond it are forgotten (default 100000)',
+    env('max-messages'),
+  );
   envOption(command, '--no-rate-limit', 'turn off the 20 requests/second webhook limit', env('no-rate-limit'));
   envOption(command, '--latency <ms>', 'fault: delay every webhook answer', env('latency'));
   envOption(command, '--failure-rate <0..1>', 'fault: answer this share of webhook posts 503', env('failure-rate'));

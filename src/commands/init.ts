@@ -34,12 +34,14 @@ export function registerInit(program: Command): void {
       `
 Prompts (name, template, ID type, install) appear only when stdin is a terminal; otherwise
 flags and defaults are used. Templates: generic-http (default, runs offline against the
-built-in mock provider), clicksend-sms, telegram-bot. Ctrl-C exits 130 and writes nothing.
+built-in mock provider), clicksend-sms, gupshup-whatsapp, telegram-bot, webchat.
+Ctrl-C exits 130 and writes nothing.
 
 Examples:
   $ custom-channel init
   $ custom-channel init acme-sms --template clicksend-sms --yes
-  $ custom-channel init bot --template telegram-bot --id-type custom --no-install`,
+  $ custom-channel init bot --template telegram-bot --id-type custom --no-install
+  $ custom-channel init shop-chat --template webchat --yes`,
     )
     .action(async (dir: string | undefined, flags: InitCommandFlags, command: Command) => {
       const { reporter } = contextOf(command);
@@ -65,6 +67,11 @@ Examples:
         const where = relative(process.cwd(), result.dir) || '.';
         const shown = where.startsWith('.') || isAbsolute(where) ? where : `./${where}`;
         reporter.success(`Created ${result.name} in ${shown} (template ${result.template}, ID type ${result.idType})`);
+        if (result.linked) {
+          reporter.info(
+            `custom-channel is linked to this copy (${result.customChannel}): ${result.linked}, not the registry's published version`,
+          );
+        }
         reporter.info('\nNext steps:');
         if (where !== '.') reporter.info(`  cd ${where}`);
         if (!result.installed) reporter.info('  npm install');

@@ -3,11 +3,14 @@ import { contextOf } from '../cli.js';
 import { usageError } from '../errors.js';
 import type { OutboxAction } from '../outbox/run-outbox.js';
 import type { OutboxEntry } from '../outbox/types.js';
+import type { QueuedSend } from '../send-queue/types.js';
 
 interface OutboxFlags {
   dead?: boolean;
   pending?: boolean;
   stateDir?: string;
+  yes?: boolean;
+  sends?: boolean;
   redis?: string;
 }
 
@@ -30,6 +33,8 @@ export function registerOutbox(program: Command): void {
     .addOption(
       new Option('--state-dir <dir>', "the bridge's state folder (start --state-dir)").env('CUSTOM_CHANNEL_STATE_DIR'),
     )
+    .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
+    .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
     .addOption(
       new Option('--redis <url>', "the shared Redis outbox of the project's channel (as start --redis)").env(
         'CUSTOM_CHANNEL_REDIS_URL',
@@ -46,15 +51,44 @@ channel's shared queue in Redis instead, and retry/purge are safe while the brid
 Examples:
   $ custom-channel outbox
   $ custom-channel outbox list --dead --json
+  $ custom-channel outbox list --sends        # queued sends and failed ones
   $ custom-channel outbox retry              # every dead letter
   $ custom-channel outbox retry mb1x2y-3f
-  $ custom-channel outbox purge --dead`,
+  $ custom-channel outbox purge --dead --yes`,
     )
     .action(async (action: OutboxAction, id: string | undefined, flags: OutboxFlags, command: Command) => {
       const { reporter } = contextOf(command);
       if (id !== undefined && action !== 'retry')
         throw usageError(`unexpected argument "${id}"`, 'only retry takes an id');
+      if (flags.sends && action !== 'list') throw usageError('--sends works with list only', 'drop --sends');
+      const { listSends, describeSend } = await import('../send-queue/list.js');
+      if (flags.sends) {
+        const sends = await listSends(process.cwd());
+        reporter.emit({ action: 'list', sends });
+        printSends(reporter, sends, describeSend, flags.dead);
+        return;
+      }
       const { runOutbox } = await import('../outbox/run-outbox.js');
+      if (action === 'purge') {
+        const { shouldPurge } = await import('../outbox/confirm-purge.js');
+        const listing = await runOutbox({
+          cwd: process.cwd(),
+          action: 'list',
+          dead: !flags.pending,
+          stateDir: flags.stateDir,
+        });
+        const go = await shouldPurge({
+          yes: flags.yes === true,
+          interactive: process.stdin.isTTY === true && !reporter.json,
+          count: (flags.pending ? listing.pending : listing.dead)?.length ?? 0,
+          what: flags.pending ? 'pending event(s)' : 'dead letter(s)',
+          ask: async (message) => (await import('../ui/prompts.js')).askConfirm(message),
+        });
+        if (!go) {
+          reporter.info('nothing purged');
+          return;
+        }
+      }
       const report = await runOutbox({
         cwd: process.cwd(),
         action,
@@ -65,7 +99,8 @@ Examples:
         redisUrl: flags.redis,
         env: process.env,
       });
-      reporter.emit(report);
+      const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
+      reporter.emit(sends ? { ...report, sends } : report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);
         return;
@@ -80,5 +115,25 @@ Examples:
       }
       reporter.info(`dead letters: ${report.dead?.length ?? 0}`);
       for (const entry of report.dead ?? []) reporter.info(`  ${describe(entry)}`);
+      if (sends && sends.pending.length + sends.dead.length > 0) printSends(reporter, sends, describeSend, flags.dead);
+      if (report.unreadable) {
+        reporter.warn(
+          `${report.unreadable} unreadable journal record(s) skipped (the bridge moves them to journal.quarantine.ndjson at start)`,
+        );
+      }
     });
+}
+
+function printSends(
+  reporter: { info(line: string): void },
+  sends: { pending: readonly QueuedSend[]; dead: readonly QueuedSend[] },
+  describeSend: (send: QueuedSend) => string,
+  deadOnly?: boolean,
+): void {
+  if (!deadOnly) {
+    reporter.info(`queued sends (waiting for the provider): ${sends.pending.length}`);
+    for (const send of sends.pending) reporter.info(`  ${describeSend(send)}`);
+  }
+  reporter.info(`failed sends (reported failed to respond.io): ${sends.dead.length}`);
+  for (const send of sends.dead) reporter.info(`  ${describeSend(send)}`);
 }

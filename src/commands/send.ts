@@ -7,6 +7,7 @@ import { parseDuration } from '../send/duration.js';
 import { parseExpect } from '../send/statuses.js';
 
 interface SendFlags {
+  ownStack?: boolean;
   to?: string;
   type?: (typeof sendTypes)[number];
   attachment?: string;
@@ -36,11 +37,15 @@ export function registerSend(program: Command): void {
     .addOption(new Option('--scenario <name>', "the mock provider's behaviour (offline)").choices(scenarios))
     .option('--inbound', 'the contact sends the message instead, followed into respond.io')
     .option('--live', 'start the message through the respond.io Developer API v2 (dev-api-* config)')
+    .option('--own-stack', "start a stack of its own even when this project's `dev` is running")
     .addHelpText(
       'after',
       `
-Offline (default), the project's bridge runs with the emulator and a stand-in provider (the
-mock provider for generic-http, recorded fixtures for clicksend-sms and telegram-bot).
+Offline (default), the message goes through the project's running \`dev\` session when there is
+one (it shows in dev's console and inspector); otherwise, or with --own-stack, the project's
+bridge runs here with the emulator and a stand-in provider (the mock provider for generic-http,
+recorded fixtures for clicksend-sms, gupshup-whatsapp and telegram-bot, a simulated visitor for
+webchat).
 Exit code 0 only when every expected status arrived; 1 otherwise, naming what is missing.
 
 Examples:
@@ -60,6 +65,18 @@ Examples:
       const { renderHop, renderStatusFlow } = await import('../ui/timeline.js');
       const { reportLogEntry } = await import('../ui/dev-console.js');
       const { describeAnalysis } = await import('../send/statuses.js');
+      const { createLiveLine, waitingText } = await import('../ui/live-line.js');
+      // On a terminal only: "waiting for delivered, read (3 s / 10 s)", updated in place.
+      const live = createLiveLine(process.stdout, !reporter.json);
+      const seen = new Set<string>();
+      let ticker: NodeJS.Timeout | undefined;
+      let wait: { expect: string[]; timeoutMs: number; started: number } | undefined;
+      const redraw = () => {
+        if (!wait) return;
+        const text = waitingText(wait.expect, seen, Date.now() - wait.started, wait.timeoutMs);
+        if (text) live.set(reporter.style.dim(text));
+        else live.stop();
+      };
       const report = await runSend({
         to: flags.to,
         content: {
@@ -75,9 +92,23 @@ Examples:
         scenario: flags.scenario,
         inbound: flags.inbound,
         live: flags.live,
-        onStart: (line) => reporter.info(reporter.style.bold(line)),
-        onHop: (hop) => reporter.info(renderHop(hop, reporter.style)),
-        stackOptions: { onLog: (entry) => reportLogEntry(entry, reporter) },
+        ownStack: flags.ownStack,
+        stackOptions: { onLog: (entry) => live.print(() => reportLogEntry(entry, reporter)) },
+        onStart: (line) => live.print(() => reporter.info(reporter.style.bold(line))),
+        onHop: (hop) => live.print(() => reporter.info(renderHop(hop, reporter.style))),
+        onWait: ({ expect: statuses, timeoutMs: limit }) => {
+          wait = { expect: statuses, timeoutMs: limit, started: Date.now() };
+          redraw();
+          ticker = setInterval(redraw, 250);
+          ticker.unref();
+        },
+        onStatus: (value) => {
+          seen.add(value);
+          redraw();
+        },
+      }).finally(() => {
+        clearInterval(ticker);
+        live.stop();
       });
       removeInterruptHandler();
       reporter.emit(report);

@@ -4,6 +4,7 @@ import { ExitCode } from '../errors.js';
 import { parseDuration } from '../send/duration.js';
 
 interface SimulateFlags {
+  ownStack?: boolean;
   all?: boolean;
   list?: boolean;
   target?: string;
@@ -28,6 +29,7 @@ export function registerSimulate(program: Command): void {
     .option('--list', 'list the cases and exit')
     .option('--target <url>', "any integration server's base URL (default: start this project's bridge)")
     .option('--token <token>', 'the channel token the target expects (default: from config)')
+    .option('--own-stack', "start a stack of its own even when this project's `dev` is running")
     .option('--channel-id <id>', 'channelId put in the payloads ({{channelId}})')
     .option('--contact-id <id>', 'contactId put in the payloads ({{contactId}})')
     .option('--override <path=value>', 'edit every request body, e.g. message.text="Hi" (repeatable)', collect, [])
@@ -36,6 +38,8 @@ export function registerSimulate(program: Command): void {
     .addHelpText(
       'after',
       `
+Without --target, the cases go to the project's running \`dev\` session when there is one (they
+show in dev's console and inspector), else to a bridge, emulator and stand-in started here.
 Checks: status, mid-shape ({ "mId" } on success), wrong-token (401 in time), error-body
 ({ "error": { "message" } } on 4xx), events-valid and event-types (what reached respond.io;
 only when simulate started the bridge itself). Placeholders in fixtures: {{mId}} {{now}}
@@ -69,8 +73,10 @@ Examples:
         channelId: flags.channelId,
         contactId: flags.contactId,
         overrides: flags.override,
-        authTimeoutMs: parseDuration(flags.authTimeout, '--auth-timeout'),
-        eventWaitMs: parseDuration(flags.eventWait, '--event-wait'),
+        authTimeoutMs: parseDuration(flags.authTimeout, '--auth-timeout', { minMs: 1, maxMs: 60_000 }),
+        eventWaitMs: parseDuration(flags.eventWait, '--event-wait', { minMs: 0, maxMs: 5 * 60_000 }),
+        ownStack: flags.ownStack,
+        onSession: (line) => reporter.info(reporter.style.bold(line)),
         onLog: (entry) => reportLogEntry(entry, reporter),
         onCase: (result) => {
           for (const line of renderCase(result, reporter.style, reporter.verbose)) reporter.info(line);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CliError, messageOf } from '../errors.js';
 import { findProjectRoot, STATE_DIR } from '../project.js';
 import { writePrivateFile } from '../secrets.js';
 import { type ConfigKey, configKeyList, configKeys } from './keys.js';
@@ -34,16 +35,34 @@ export interface ResolvedConfig {
 
 /** The user-level store, backed by conf (created 0600). `cwd` overrides the folder (tests, portable setups). */
 export async function openUserStore(cwd?: string): Promise<ConfigStores['user']> {
-  const { default: Conf } = await import('conf');
-  const conf = new Conf<ConfigValues>({
-    projectName: 'custom-channel',
-    projectSuffix: '',
-    configFileMode: 0o600,
-    ...(cwd ? { cwd } : {}),
-  });
+  const [{ default: Conf }, { default: envPaths }] = await Promise.all([import('conf'), import('env-paths')]);
+  // The folder conf would pick, computed here so an unreadable file can be named.
+  const folder = cwd ?? envPaths('custom-channel', { suffix: '' }).config;
+  const path = join(folder, 'config.json');
+  const corrupt = (error: unknown) =>
+    new CliError(`${path} (your user config) is not valid: ${messageOf(error)}`, {
+      hint: `fix it by hand, or delete it and store your settings again with \`custom-channel config set\``,
+    });
+  let conf: InstanceType<typeof Conf<ConfigValues>>;
+  try {
+    conf = new Conf<ConfigValues>({
+      projectName: 'custom-channel',
+      projectSuffix: '',
+      configFileMode: 0o600,
+      cwd: folder,
+    });
+  } catch (error) {
+    throw corrupt(error);
+  }
   return {
     path: conf.path,
-    read: () => ({ ...conf.store }),
+    read: () => {
+      try {
+        return { ...conf.store };
+      } catch (error) {
+        throw corrupt(error);
+      }
+    },
     write: (values) => {
       conf.store = values;
     },
@@ -55,13 +74,29 @@ export function projectConfigPath(cwd: string): string | undefined {
   return root ? join(root, STATE_DIR, 'config.json') : undefined;
 }
 
+/**
+ * The project file's settings; none when there is no file. A file that cannot be read or is not
+ * a JSON object is an error naming it: ignoring it would lose its token and channel at the next
+ * `config set --project`, which rewrites the file from what was read.
+ */
 export function readProjectConfig(path: string | undefined): ConfigValues {
   if (!path || !existsSync(path)) return {};
+  let values: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ConfigValues;
-  } catch {
-    return {};
+    values = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw corruptProjectConfig(path, messageOf(error));
   }
+  if (!values || typeof values !== 'object' || Array.isArray(values)) {
+    throw corruptProjectConfig(path, 'expected a JSON object of settings');
+  }
+  return values as ConfigValues;
+}
+
+function corruptProjectConfig(path: string, why: string): CliError {
+  return new CliError(`${path} (the project config) is not valid: ${why}`, {
+    hint: 'fix it by hand (it holds the channel token), or delete it and set the values again with `custom-channel config set --project`',
+  });
 }
 
 /**

@@ -56,20 +56,37 @@ async function layers(context: ConfigContext) {
   return { user, projectPath, project: readProjectConfig(projectPath), layer: readProjectLayer(context.cwd) };
 }
 
-/** Stores a checked value in the user store, or in the project file with `project`. */
+export interface ScopeOptions {
+  /** The project's file (the default inside a project). */
+  project?: boolean;
+  /** The user store, shared by every project on this machine (the default outside one). */
+  user?: boolean;
+}
+
+/** Inside a project a setting belongs to it, unless `--user` says otherwise. */
+function scopeOf(options: ScopeOptions, projectPath: string | undefined): 'project' | 'user' {
+  if (options.project && options.user) throw usageError('--project and --user exclude each other', 'pick one');
+  if (options.user) return 'user';
+  return options.project || projectPath ? 'project' : 'user';
+}
+
+/**
+ * Stores a checked value: in the project's file inside a project (or with `project`), in the
+ * user store outside one or with `user`.
+ */
 export async function runConfigSet(
   context: ConfigContext,
   name: string,
   value: string,
-  options: { project?: boolean },
-): Promise<{ key: string; file: string }> {
+  options: ScopeOptions,
+): Promise<{ key: string; file: string; scope: 'project' | 'user' }> {
   const key = keyOf(name);
   const checked = configKeys[key].schema.safeParse(value);
   if (!checked.success) {
     throw usageError(`${configKeys[key].name}: ${checked.error.issues[0].message}`, configKeys[key].description);
   }
   const { user, projectPath, project } = await layers(context);
-  if (options.project) {
+  if (scopeOf(options, projectPath) === 'project') {
     if (!projectPath) {
       throw new CliError('--project needs a custom-channel project here', {
         hint: 'cd into a project made by `custom-channel init`, or drop --project to store it for your user',
@@ -77,10 +94,10 @@ export async function runConfigSet(
       });
     }
     await writeProjectConfig(projectPath, { ...project, [key]: checked.data });
-    return { key: configKeys[key].name, file: projectPath };
+    return { key: configKeys[key].name, file: projectPath, scope: 'project' };
   }
   user.write({ ...user.read(), [key]: checked.data });
-  return { key: configKeys[key].name, file: user.path };
+  return { key: configKeys[key].name, file: user.path, scope: 'user' };
 }
 
 /** One setting's effective value and its source. */
@@ -97,11 +114,11 @@ export async function runConfigList(context: ConfigContext, showSecrets: boolean
   return configKeyList.map((key) => view(key, resolved.values[key], resolved.sources[key], showSecrets));
 }
 
-/** Removes a setting from the user store, or from the project file with `project`. */
-export async function runConfigUnset(context: ConfigContext, name: string, options: { project?: boolean }) {
+/** Removes a setting from where `set` would store it (the project inside one, unless `user`). */
+export async function runConfigUnset(context: ConfigContext, name: string, options: ScopeOptions) {
   const key = keyOf(name);
   const { user, projectPath, project } = await layers(context);
-  if (options.project) {
+  if (scopeOf(options, projectPath) === 'project') {
     if (projectPath && key in project) {
       const { [key]: _removed, ...rest } = project;
       await writeProjectConfig(projectPath, rest);

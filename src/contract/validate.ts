@@ -115,6 +115,19 @@ function gradeCWarnings(kind: PayloadKind, payload: Record<string, unknown>): Pr
   return [];
 }
 
+/** Grade A: "tagged messages ... cannot be sent" on a Custom Channel; an error in every mode. */
+function taggedMessageErrors(kind: PayloadKind, payload: Record<string, unknown>): Problem[] {
+  if (kind !== 'message' && kind !== 'dev-api-send') return [];
+  const message = payload.message as Record<string, unknown> | undefined;
+  if (!message || typeof message !== 'object' || !('messageTag' in message)) return [];
+  return [
+    {
+      path: 'message.messageTag',
+      message: 'tagged messages cannot be sent on a Custom Channel (respond.io); remove messageTag',
+    },
+  ];
+}
+
 /**
  * Validates one payload against respond.io's contract.
  * @example validatePayload(body, { kind: 'webhook', idType: 'phone' }).errors
@@ -126,10 +139,12 @@ export function validatePayload(
   const kind = options.kind ?? detectKind(payload) ?? 'webhook';
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
+  const body = payload as Record<string, unknown>;
+  if (body && typeof body === 'object') errors.push(...taggedMessageErrors(kind, body));
   const parsed = schemaFor(kind, payload).safeParse(payload);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const problems = problemsOf({ issues: [issue] }, payload);
+      const problems = problemsOf({ issues: [issue] }, payload).filter((p) => p.path !== 'message.messageTag');
       // Extra fields are not forbidden by respond.io, only undocumented.
       if (issue.code === 'unrecognized_keys') {
         warnings.push(...problems.map((p) => ({ ...p, message: `${p.message}; ${UNDOCUMENTED}` })));
@@ -138,7 +153,6 @@ export function validatePayload(
       }
     }
   }
-  const body = payload as Record<string, unknown>;
   if (errors.length === 0 && body && typeof body === 'object') {
     warnings.push(...gradeCWarnings(kind, body));
   }

@@ -63,6 +63,17 @@ export const ContactSchema = z.strictObject({
     .string()
     .regex(/^[a-z]{2}$/, { message: 'must be an ISO 639-1 code, e.g. en' })
     .optional(),
+  /** In respond.io's own example payload (`en_US`); what respond.io does with it is undocumented. */
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}([_-][A-Za-z]{2,4})*$/, { message: 'must be a locale such as en_US' })
+    .optional(),
+  /** UTC offset in hours, as in respond.io's own example payload (`8`). */
+  timezone: z
+    .number({ error: 'must be a number (UTC offset in hours, e.g. 8)' })
+    .min(-12, { message: 'must be a UTC offset from -12 to 14 hours' })
+    .max(14, { message: 'must be a UTC offset from -12 to 14 hours' })
+    .optional(),
 });
 
 export const WebhookBodySchema = z.strictObject({

@@ -22,6 +22,10 @@ export interface DemoStep {
 }
 
 export interface DemoOptions {
+  /** Where to look for a running `dev` session (default: the current directory). */
+  cwd?: string;
+  /** Start a stack of its own even when the project's `dev` is running. */
+  ownStack?: boolean;
   /** Keep the scaffolded folder (printed in the report). */
   keep?: boolean;
   timeoutMs?: number;
@@ -41,6 +45,8 @@ export interface DemoReport {
   inbound: number;
   failedAsExpected: number;
   durationMs: number;
+  /** The running `dev` session the demo went through, if it did. */
+  devSession?: { pid: number; bridgeUrl: string };
 }
 
 const CONTACT = '+60177872890';
@@ -94,12 +100,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const { onInterruptCleanup } = await import('../send/interrupt.js');
   const unregister = options.keep ? () => {} : onInterruptCleanup(() => rm(folder, { recursive: true, force: true }));
   const { scaffoldDemoProject, startLocalStack } = await import('../send/stack.js');
+  const { connectSessionStack, findDevSession, sessionLine } = await import('../send/session-stack.js');
   const steps: DemoStep[] = [];
+  // A running dev with the mock provider takes the demo: it shows in dev's console and inspector.
+  const found = options.ownStack ? undefined : await findDevSession(options.cwd ?? process.cwd());
+  const session = found?.emulatorUrl && found.providerKind === 'mock' ? found : undefined;
   try {
-    options.onStage?.(`scaffolding the generic-http template into ${folder}`);
-    const project = await scaffoldDemoProject(folder);
-    options.onStage?.('starting the respond.io emulator, the bridge and the mock provider');
-    const stack = await startLocalStack({ cwd: project, env: {}, onLog: options.onLog });
+    let stack: Awaited<ReturnType<typeof connectSessionStack>>;
+    if (session) {
+      options.onStage?.(sessionLine(session));
+      stack = await connectSessionStack(session, { cwd: session.project });
+    } else {
+      options.onStage?.(`scaffolding the generic-http template into ${folder}`);
+      const project = await scaffoldDemoProject(folder);
+      options.onStage?.('starting the respond.io emulator, the bridge and the mock provider');
+      stack = await startLocalStack({ cwd: project, env: {}, onLog: options.onLog });
+    }
     try {
       const supported = buildDemoMessages().filter(({ message }) =>
         stack.capabilities.messageTypes.includes(message.type),
@@ -107,8 +123,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       const success = (['sent', 'delivered', 'read'] as StatusValue[]).filter((s) =>
         stack.capabilities.statuses.includes(s),
       );
-      stack.setScenario(CONTACT, 'read');
-      stack.setScenario(FAILING_CONTACT, 'failed');
+      await stack.setScenario(CONTACT, 'read');
+      await stack.setScenario(FAILING_CONTACT, 'failed');
       const plan = [
         ...supported.map(({ label, message }) => ({ label, message, to: CONTACT, expect: success })),
         {
@@ -152,5 +168,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     inbound: steps.length - outbound.length,
     failedAsExpected: outbound.filter((s) => s.asExpected && s.report.analysis.expected.includes('failed')).length,
     durationMs: performance.now() - started,
+    ...(session ? { devSession: { pid: session.pid, bridgeUrl: session.bridgeUrl } } : {}),
   };
 }

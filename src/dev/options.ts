@@ -24,6 +24,7 @@ export interface DevFlags {
   /** commander's `--no-inspector` sets this to false. */
   inspector?: boolean;
   canaryInterval?: string;
+  inspectorPort?: string;
   /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
   redis?: string;
 }
@@ -36,6 +37,8 @@ export interface DevCliOptions {
   /** Serve the inspector page (default true). */
   inspector: boolean;
   canaryIntervalMs: number;
+  /** Preferred inspector port (default 4040; the next free one when taken; 0 any). */
+  inspectorPort?: number;
   /** The shared Redis outbox instead of the file journal. */
   redisUrl?: string;
 }
@@ -61,10 +64,17 @@ function httpUrl(flag: string, value: string): string {
 export function parseDevFlags(flags: DevFlags): DevCliOptions {
   const port = PortSchema.safeParse(flags.port ?? '3000');
   if (!port.success) throw usageError(`--port: not a port number: ${flags.port}`, 'use 0..65535 (0 picks a free port)');
+  const inspectorPort = PortSchema.safeParse(flags.inspectorPort ?? '4040');
+  if (!inspectorPort.success) {
+    throw usageError(
+      `--inspector-port: not a port number: ${flags.inspectorPort}`,
+      'use 0..65535 (0 picks a free port; default 4040)',
+    );
+  }
   const interval = SecondsSchema.safeParse(flags.canaryInterval ?? '20');
   if (!interval.success)
     throw usageError(
-      `--canary-interval: not a number of seconds: ${flags.canaryInterval}`,
+      `--canary-interval: ${flags.canaryInterval} is not a number of seconds from 0.1 to 3600`,
       'e.g. --canary-interval 20',
     );
   if (flags.subdomain !== undefined && !SubdomainSchema.safeParse(flags.subdomain).success) {
@@ -99,6 +109,7 @@ export function parseDevFlags(flags: DevFlags): DevCliOptions {
     forceEmulator: flags.emulator === true,
     inspector: flags.inspector !== false,
     canaryIntervalMs: Math.round(interval.data * 1000),
+    inspectorPort: inspectorPort.data,
     ...(flags.redis ? { redisUrl: checkRedisUrl(flags.redis) } : {}),
   };
 }

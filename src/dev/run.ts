@@ -21,7 +21,10 @@ function tunnelNotice(event: TunnelEvent): { text: string; level: 'info' | 'warn
     case 'open':
       return event.changed ? undefined : { text: `tunnel: reopened at the same URL ${event.url}`, level: 'info' };
     case 'open-failed':
-      return { text: `tunnel: ${event.error}; retrying in ${(event.retryInMs / 1000).toFixed(1)} s`, level: 'warn' };
+      return {
+        text: `tunnel: ${event.error}; retrying in ${(event.retryInMs / 1000).toFixed(1)} s${event.hint ? `\n  ${event.hint}` : ''}`,
+        level: 'warn',
+      };
     case 'down':
       return { text: `tunnel down (${event.reason}); opening a new one`, level: 'warn' };
     case 'canary-failed':

@@ -60,11 +60,15 @@ export interface DevInspectorOptions {
   providerWebhookSecret?: string;
   /** `.custom-channel/inspector.ndjson` */
   historyFile: string;
+  /** Preferred port (default 4040); the next free one is used when it is taken, 0 picks any. */
+  port?: number;
 }
 
 export interface DevInspector {
-  /** The page, e.g. `http://127.0.0.1:4300/`. */
+  /** The page with its session token, e.g. `http://127.0.0.1:4040/?token=…`. */
   readonly url: string;
+  /** The session token the inspector's API requires (X-Inspector-Token). */
+  readonly secret?: string;
   close(): Promise<void>;
 }
 
@@ -72,7 +76,11 @@ export interface DevServices {
   startBridge(options: DevBridgeOptions): Promise<DevBridge>;
   startEmulator(options: DevEmulatorOptions): Promise<DevEmulator>;
   /** A stand-in for the provider offline, or undefined when the template has none. */
-  startProvider(options: { root: string; template?: string }): Promise<ProviderMock | undefined>;
+  startProvider(options: {
+    root: string;
+    template?: string;
+    env?: Record<string, string | undefined>;
+  }): Promise<ProviderMock | undefined>;
   /** The inspector page; optional (embedders and tests may leave it out). */
   startInspector?(options: DevInspectorOptions): Promise<DevInspector>;
 }
@@ -81,10 +89,16 @@ export interface DevServices {
 export async function startStandInProvider(options: {
   root: string;
   template?: string;
+  /** The project's settings: a key or webhook secret set there is the one the mock uses. */
+  env?: Record<string, string | undefined>;
 }): Promise<ProviderMock | undefined> {
   if (options.template === 'generic-http') {
     const { startMockProvider } = await import('../mock-provider/server.js');
-    return startMockProvider();
+    // The project's own secrets win over random ones, so its signed fixtures verify.
+    return startMockProvider({
+      apiKey: options.env?.PROVIDER_API_KEY || undefined,
+      webhookSecret: options.env?.PROVIDER_WEBHOOK_SECRET || undefined,
+    });
   }
   const { hasProviderStub, startProviderStub } = await import('../provider-stub/index.js');
   if (hasProviderStub(options.root)) return startProviderStub({ root: options.root });
@@ -132,19 +146,35 @@ export async function startDevEmulator(options: DevEmulatorOptions): Promise<Dev
 
 /** This package's inspector page, on loopback, its history in the project's state folder. */
 export async function startDevInspector(options: DevInspectorOptions): Promise<DevInspector> {
-  const { startInspector } = await import('../inspector/server.js');
+  const [{ startInspector }, { findFreePort }] = await Promise.all([
+    import('../inspector/server.js'),
+    import('../lib/free-port.js'),
+  ]);
   const { subscribe, sendMessage } = options.emulator ?? {};
-  return startInspector({
-    emulator: subscribe && sendMessage ? { subscribe, sendMessage } : undefined,
-    exchanges: options.exchanges,
-    bridgeUrl: options.bridgeUrl,
-    channelId: options.channelId,
-    token: () => options.token,
-    secrets: () => options.secrets,
-    providerWebhookSecret: () => options.providerWebhookSecret,
-    historyFile: options.historyFile,
-  });
+  const start = (port: number) =>
+    startInspector({
+      port,
+      emulator: subscribe && sendMessage ? { subscribe, sendMessage } : undefined,
+      exchanges: options.exchanges,
+      bridgeUrl: options.bridgeUrl,
+      channelId: options.channelId,
+      token: () => options.token,
+      secrets: () => options.secrets,
+      providerWebhookSecret: () => options.providerWebhookSecret,
+      historyFile: options.historyFile,
+    });
+  const port = await findFreePort(options.port ?? DEFAULT_INSPECTOR_PORT, '127.0.0.1');
+  try {
+    return await start(port);
+  } catch (error) {
+    // Taken between the probe and the listen: any free port will do.
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    return start(0);
+  }
 }
+
+/** The inspector's port unless told otherwise (ngrok's choice: people know to look there). */
+export const DEFAULT_INSPECTOR_PORT = 4040;
 
 /** This package's bridge, emulator, stand-in providers and inspector. */
 export function loadDevServices(): DevServices {

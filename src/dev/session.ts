@@ -17,6 +17,7 @@ import { type Banner, buildBanner } from './banner.js';
 import type { DevEvent, DevListener } from './events.js';
 import type { DevCliOptions } from './options.js';
 import { type DevInspector, type DevServices, loadDevServices } from './services.js';
+import { publishSession } from './session-file.js';
 
 export interface DevOptions extends DevCliOptions {
   cwd: string;
@@ -30,6 +31,8 @@ export interface DevOptions extends DevCliOptions {
   services?: DevServices;
   /** How long to wait for the first tunnel before showing the local-only banner (default 4 s). */
   localBannerAfterMs?: number;
+  /** Publish the session in `<stateDir>/session.json` for send/simulate/demo (default true). */
+  publishSession?: boolean;
 }
 
 export interface DevSession {
@@ -37,6 +40,8 @@ export interface DevSession {
   readonly emulatorUrl?: string;
   readonly providerUrl?: string;
   readonly inspectorUrl?: string;
+  /** The inspector's session token (its API wants it as X-Inspector-Token). */
+  readonly inspectorSecret?: string;
   /** Both legs' exchange records (what the console prints). */
   readonly exchanges: ExchangeFeed;
   /** The current public URL, if a tunnel is open. */
@@ -116,7 +121,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       channel = emulator.channel;
       webhookUrl = emulator.webhookUrl;
       tokenSource = 'emulator';
-      provider = await services.startProvider({ root: project.root, template: project.template });
+      provider = await services.startProvider({ root: project.root, template: project.template, env: project.env });
       if (provider) cleanups.push(() => provider?.close());
     } else {
       const values = config.values;
@@ -144,6 +149,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       onLog: (entry) => emit({ type: 'log', ...entry }),
     });
     cleanups.push(() => bridge.close());
+    const { missingWebhookSecrets } = await import('../bridge/webhook-secrets.js');
+    for (const message of missingWebhookSecrets(reloader.current, { ...project.env, ...provider?.env })) {
+      emit({ type: 'warning', message });
+    }
     provider?.setCallbackBase(bridge.url);
     emulator?.setApiBaseUrl(bridge.url);
 
@@ -160,12 +169,37 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
           secrets: secretValuesOf(env),
           providerWebhookSecret: env.PROVIDER_WEBHOOK_SECRET,
           historyFile: join(project.stateDir, 'inspector.ndjson'),
+          port: options.inspectorPort,
         });
+        const wanted = options.inspectorPort ?? 4040;
+        const got = Number(new URL(inspector.url).port);
+        if (wanted !== 0 && got !== wanted) {
+          emit({ type: 'warning', message: `inspector port ${wanted} is taken; the inspector is on ${inspector.url}` });
+        }
         cleanups.push(() => inspector?.close());
       } catch (error) {
         // The page is a convenience: dev runs without it.
         emit({ type: 'warning', message: `inspector not started: ${messageOf(error)}` });
       }
+    }
+
+    if (options.publishSession !== false) {
+      const unpublish = await publishSession(project.stateDir, {
+        version: 1,
+        pid: process.pid,
+        startedAt: Date.now(),
+        project: project.root,
+        mode,
+        bridgeUrl: bridge.url,
+        emulatorUrl: emulator?.url,
+        providerUrl: provider?.url,
+        providerKind: provider ? (project.template === 'generic-http' ? 'mock' : 'stub') : undefined,
+        inspectorUrl: inspector?.url,
+        inspectorSecret: inspector?.secret,
+        channel,
+        providerEnv: { ...provider?.env },
+      });
+      cleanups.push(unpublish);
     }
 
     let publicUrl: string | undefined;
@@ -214,6 +248,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         localHost: dialHost(options.host),
         subdomain: choice.kind === 'localtunnel' ? choice.subdomain : undefined,
         replaceable: choice.kind !== 'url',
+        host: choice.kind === 'url' ? new URL(choice.url).host : new URL(choice.host ?? 'https://localtunnel.me').host,
+        failureHint:
+          'no public URL yet: dev keeps trying; meanwhile everything works locally. Use --no-tunnel to stop trying, or --tunnel-url <url> for a tunnel you run',
         canary: { intervalMs: options.canaryIntervalMs, timeoutMs: Math.min(5_000, options.canaryIntervalMs) },
       });
       supervisor.on((event) => {
@@ -239,6 +276,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       emulatorUrl: emulator?.url,
       providerUrl: provider?.url,
       inspectorUrl: inspector?.url,
+      inspectorSecret: inspector?.secret,
       exchanges,
       get publicUrl() {
         return publicUrl;

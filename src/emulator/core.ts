@@ -62,7 +62,7 @@ export interface EmulatorCore {
 export async function createEmulatorCore(options: EmulatorOptions = {}): Promise<EmulatorCore> {
   const now = options.now ?? Date.now;
   const { channels, devApiToken } = await resolveCredentials(options);
-  const store = new EmulatorStore(now);
+  const store = new EmulatorStore(now, options.maxMessages);
   const persistence = options.persistFile ? await startPersistence(store, options.persistFile) : undefined;
   const limit = options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT;
   let broadcastId = 0;
@@ -83,7 +83,7 @@ export async function createEmulatorCore(options: EmulatorOptions = {}): Promise
     strict: options.strict === true,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     webhookLimiter: limit === false ? undefined : buildRateLimiter({ limit, now }),
-    devApiLimiter: buildRateLimiter({ limit: DEFAULT_DEV_API_RATE_LIMIT, now }),
+    devApiLimiter: buildRateLimiter({ limit: options.devApiRateLimitPerSecond ?? DEFAULT_DEV_API_RATE_LIMIT, now }),
     faults: { ...NO_FAULTS, ...options.faults },
     channelByToken(token) {
       let found: EmulatorChannel | undefined;

@@ -21,7 +21,9 @@
  * - broadcasts are sent at 20 messages per second;
  * - Developer API: numeric channel IDs 1, 2, … in channel order; 10 requests/s per token;
  *   `email:` matches the contact's `email` field; `phone:` on a Phone Number channel creates the
- *   contact; errors `{code, message, problems?}`; `pagination.next` is a URL, `previous` null;
+ *   contact; errors `{code, message, problems?}`; `pagination.next` is a URL or `""`, `previous`
+ *   `""`; a send without `channelId` goes to the contact's last interacted channel; unknown `/v2`
+ *   routes are 501 (see dev-api.ts and dev-api-directory.ts);
  * - `/_emulator/` has no authentication (loopback by default);
  * - anomalies are warnings with the note that respond.io's own behaviour is undocumented.
  */

@@ -63,6 +63,24 @@ export function registerInspection(app: FastifyInstance, core: EmulatorCore, str
   const { store } = core;
   app.register(
     async (api) => {
+      // The banner links here: what the inspection API offers.
+      api.get('/', async () => ({
+        routes: [
+          'GET /_emulator/channels',
+          'PUT /_emulator/channels/:channelId',
+          'GET /_emulator/contacts',
+          'GET /_emulator/conversations',
+          'GET /_emulator/messages',
+          'GET /_emulator/messages/:messageId',
+          'POST /_emulator/messages',
+          'POST /_emulator/broadcasts',
+          'GET /_emulator/anomalies',
+          'POST /_emulator/reset',
+          'GET /_emulator/faults',
+          'PUT /_emulator/faults',
+          'GET /_emulator/events',
+        ],
+      }));
       api.get('/channels', async () => ({
         channels: core.channels.map(({ token, ...channel }) => ({ ...channel, tokenMasked: maskSecret(token) })),
         devApiTokenMasked: maskSecret(core.devApiToken),

@@ -14,6 +14,8 @@ import type { Message } from '../contract/messages.js';
 import type { Problem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
 import type { Exchange } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
+import { withTimeout } from '../lib/timeout.js';
 import { maskHeaders } from '../secrets.js';
 import type { EmulatorStore } from './store.js';
 import type { EmulatorChannel, OutgoingMessageRecord } from './types.js';
@@ -135,21 +137,18 @@ async function deliver(
   let responseHeaders: Record<string, string> | undefined;
   let responseBody: unknown;
   let error: string | undefined;
+  const deadline = withTimeout(ctx.closing, ctx.timeoutMs);
   try {
     const res = await ctx.fetch(url, {
       method: 'POST',
       headers,
       body: JSON.stringify(body),
-      signal: AbortSignal.any([AbortSignal.timeout(ctx.timeoutMs), ctx.closing]),
+      signal: deadline.signal,
     });
     status = res.status;
     responseHeaders = maskHeaders(headersOf(res.headers));
     const text = await res.text();
-    try {
-      responseBody = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      responseBody = text;
-    }
+    responseBody = text === '' ? undefined : parseJsonOrText(text);
   } catch (caught) {
     const err = caught as Error;
     error = ctx.closing.aborted
@@ -157,6 +156,8 @@ async function deliver(
       : err.name === 'TimeoutError' || err.name === 'AbortError'
         ? `no answer from ${url} within ${ctx.timeoutMs} ms (timeout)`
         : `cannot reach ${url}: ${String((err as { cause?: { message?: string } }).cause?.message ?? err.message)}`;
+  } finally {
+    deadline.clear();
   }
   const done: Exchange = {
     ...exchange,

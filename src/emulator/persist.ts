@@ -36,7 +36,13 @@ export async function startPersistence(store: EmulatorStore, file: string): Prom
   let writing: Promise<void> = Promise.resolve();
   const write = () => {
     timer = undefined;
-    const content = JSON.stringify(store.snapshot());
+    let content: string;
+    try {
+      content = JSON.stringify(store.snapshot());
+    } catch {
+      // Unserialisable state (intake limits JSON depth, so this is a bug): keep running, not crash.
+      return writing;
+    }
     writing = writing
       .then(() => writePrivateFile(file, content))
       .catch(() => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { idTypes } from '../contract/constants.js';
 import { problemsOf } from '../contract/problems.js';
 import { ExitCode, usageError } from '../errors.js';
+import { parseAllowedHosts } from '../lib/local-guard.js';
 import { findProjectRoot, STATE_DIR } from '../project.js';
 import { maskSecret } from '../secrets.js';
 import { renderEvent } from '../ui/emulator-events.js';
@@ -23,6 +24,7 @@ const STATE_FILE = 'emulator-state.json';
 export interface EmulateFlags {
   port?: string;
   host?: string;
+  allowHost?: string[];
   apiBaseUrl?: string;
   idType?: string;
   showSecrets?: boolean;
@@ -30,6 +32,7 @@ export interface EmulateFlags {
   strict?: boolean;
   stateDir?: string;
   messageTimeout?: string;
+  maxMessages?: string;
   rateLimit?: boolean;
   latency?: string;
   failureRate?: string;
@@ -43,6 +46,7 @@ const int = (what: string) =>
 const FlagsSchema = z.object({
   port: int('--port').min(0).max(65535).default(DEFAULT_EMULATOR_PORT),
   host: z.string().min(1).default('127.0.0.1'),
+  allowHost: z.array(z.string().min(1)).default([]),
   apiBaseUrl: z.url({ protocol: /^https?$/, error: '--api-base-url must be an http(s) URL' }).optional(),
   idType: z.enum(idTypes, { error: '--id-type must be phone or custom' }).default('phone'),
   showSecrets: z.boolean().default(false),
@@ -50,6 +54,7 @@ const FlagsSchema = z.object({
   strict: z.boolean().default(false),
   stateDir: z.string().min(1).optional(),
   messageTimeout: int('--message-timeout').min(1).optional(),
+  maxMessages: int('--max-messages').min(1).max(10_000_000).optional(),
   rateLimit: z.boolean().default(true),
   latency: int('--latency').min(0).default(0),
   failureRate: z.coerce.number({ error: '--failure-rate must be a number' }).min(0).max(1).default(0),
@@ -59,12 +64,24 @@ const FlagsSchema = z.object({
 
 export type EmulateInput = z.infer<typeof FlagsSchema> & { showSecrets: boolean };
 
+/** What each numeric flag takes, named when a value is out of range. */
+const RANGES: Record<string, string> = {
+  port: '0..65535 (0 picks a free port)',
+  messageTimeout: '1 or more (milliseconds)',
+  latency: '0 or more (milliseconds)',
+  failureRate: '0..1 (0.3 fails 30% of webhook posts)',
+  force5xx: '500..599',
+};
+
 /** Checks the flags' meaning; throws a usage error (exit 2) naming the flag. */
 export function parseEmulateFlags(flags: EmulateFlags): EmulateInput {
   const parsed = FlagsSchema.safeParse(flags);
   if (!parsed.success) {
     const [problem] = problemsOf(parsed.error, flags);
     const flag = `--${problem.path.replace(/[A-Z]|(?<![0-9])[0-9]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const range = RANGES[problem.path];
+    const given = (flags as Record<string, unknown>)[problem.path];
+    if (range) throw usageError(`${flag} ${String(given)}: must be ${range}`);
     throw usageError(problem.message.startsWith('--') ? problem.message : `${flag}: ${problem.message}`);
   }
   return parsed.data;
@@ -84,11 +101,13 @@ export async function emulatorOptionsOf(input: EmulateInput, cwd: string): Promi
   return {
     port: input.port,
     host: input.host,
+    allowedHosts: parseAllowedHosts(input.allowHost),
     stateDir,
     channels: [{ idType: input.idType, ...(input.apiBaseUrl ? { apiBaseUrl: input.apiBaseUrl } : {}) }],
     ...(input.persist ? { persistFile: join(stateDir, STATE_FILE) } : {}),
     strict: input.strict,
     ...(input.messageTimeout ? { messageTimeoutMs: input.messageTimeout } : {}),
+    ...(input.maxMessages ? { maxMessages: input.maxMessages } : {}),
     rateLimitPerSecond: input.rateLimit ? undefined : false,
     faults: {
       latencyMs: input.latency,
@@ -129,8 +148,9 @@ function printBanner(
 ): void {
   const { style } = reporter;
   const row = (label: string, value: string) => reporter.info(`  ${style.dim(label.padEnd(14))}${value}`);
-  reporter.success(`respond.io emulator listening on ${ready.url}`);
-  row('Webhook URL', ready.webhookUrl);
+  // host:port, not a link: the base URL itself has no page (the rows below do).
+  reporter.success(`respond.io emulator listening on ${new URL(ready.url).host}`);
+  row('Webhook URL', `${ready.webhookUrl}  ${style.dim('(POST, for the bridge)')}`);
   row('Channel ID', ready.channel.channelId);
   row(
     'API token',
@@ -141,7 +161,10 @@ function printBanner(
     'API Base URL',
     ready.channel.apiBaseUrl ?? style.yellow('not set (--api-base-url, or PUT /_emulator/channels/<id>)'),
   );
-  row('Developer API', `${ready.devApiUrl}  token ${ready.devApiToken}  channelId ${ready.channel.numericId}`);
+  row(
+    'Developer API',
+    `${ready.devApiUrl}/contact/<identifier>/message  token ${ready.devApiToken}  channelId ${ready.channel.numericId}`,
+  );
   row('Inspection', `${ready.inspectionUrl}  (live events: ${ready.eventsUrl})`);
   if (ready.inspectorUrl) row('Inspector', `${ready.inspectorUrl}  (conversations as a chat, live)`);
   reporter.info(style.dim('Ctrl-C stops.'));

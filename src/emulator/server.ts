@@ -5,6 +5,8 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { WEBHOOK_PATH } from '../contract/constants.js';
+import { guardLocalServer } from '../lib/local-guard.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { createEmulatorCore, type EmulatorCore } from './core.js';
 import { registerDevApi } from './dev-api.js';
 import { registerInspection } from './inspect.js';
@@ -39,10 +41,16 @@ export async function buildEmulator(
   streams = new Set<() => void>(),
 ): Promise<EmulatorApp> {
   const core = await createEmulatorCore(options);
-  const app = Fastify({ bodyLimit: core.bodyLimit, forceCloseConnections: true });
+  const app = Fastify({
+    ...fastifyTimeouts(options.requestTimeoutMs),
+    bodyLimit: core.bodyLimit,
+    forceCloseConnections: true,
+  });
+  limitJsonDepth(app);
   // Only JSON is a webhook body: text/plain must be a 415, not a string.
   app.removeContentTypeParser('text/plain');
   app.decorate('emulator', core);
+  guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, message } = describeError(error);
     if (request.url.startsWith('/v2/') || request.url === '/v2')

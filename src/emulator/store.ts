@@ -20,6 +20,8 @@ import type {
 /** Events kept for `?since=` replay and `waitFor`; older ones are dropped. */
 const MAX_EVENTS = 10_000;
 const TRIM_CHUNK = 1000;
+/** Messages kept (about 0.6 KiB each). Emulator choice: the oldest beyond this are forgotten. */
+export const DEFAULT_MAX_MESSAGES = 100_000;
 
 export interface StoreSnapshot {
   nextContactId: number;
@@ -42,6 +44,9 @@ class ByChannel<T> {
     }
     map.set(id, value);
   }
+  delete(channelId: string, id: string): void {
+    this.#maps.get(channelId)?.delete(id);
+  }
   values(): T[] {
     return [...this.#maps.values()].flatMap((map) => [...map.values()]);
   }
@@ -61,11 +66,15 @@ export class EmulatorStore {
   #byMId = new ByChannel<MessageRecord>();
   #nextContactId = 1;
   #nextMessageId = 1;
+  readonly maxMessages: number;
+  /** Messages forgotten to stay within `maxMessages`. */
+  evicted = 0;
   /** Called after every change of contacts or messages (persistence). */
   onChange?: () => void;
 
-  constructor(now: () => number) {
+  constructor(now: () => number, maxMessages = DEFAULT_MAX_MESSAGES) {
     this.now = now;
+    this.maxMessages = maxMessages;
   }
 
   /** Stamps `seq` and `time`, keeps and fans out the event; a throwing listener is isolated. */
@@ -247,6 +256,22 @@ export class EmulatorStore {
   #add(record: MessageRecord): void {
     this.#messages.set(record.messageId, record);
     if (record.mId) this.#byMId.set(record.channelId, record.mId, record);
+    if (this.#messages.size > this.maxMessages) this.#evict();
+  }
+
+  /** Forgets the oldest messages, a chunk at a time (one walk of the map, not one per message). */
+  #evict(): void {
+    const excess = this.#messages.size - this.maxMessages + Math.min(TRIM_CHUNK, Math.ceil(this.maxMessages / 10));
+    let dropped = 0;
+    for (const [messageId, record] of this.#messages) {
+      if (dropped >= excess) break;
+      this.#messages.delete(messageId);
+      if (record.mId && this.#byMId.get(record.channelId, record.mId) === record) {
+        this.#byMId.delete(record.channelId, record.mId);
+      }
+      dropped += 1;
+    }
+    this.evicted += dropped;
   }
 
   /** Forgets contacts, messages and events; `seq` keeps increasing so SSE clients stay consistent. */

@@ -43,6 +43,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Host names accepted besides loopback (a tunnel in front of the emulator); see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** Channels to emulate; missing fields are generated (one channel when omitted). */
   channels?: Array<Partial<EmulatorChannel>>;
   /** Generated credentials are stored in `<stateDir>/emulator.json` (0600), stable across restarts. */
@@ -51,10 +53,16 @@ export interface EmulatorOptions {
   persistFile?: string;
   /** Developer API access token; generated (and stored with the credentials) when omitted. */
   devApiToken?: string;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** How long respond.io waits for `/message`. Emulator choice: 10000 ms. */
   messageTimeoutMs?: number;
   /** Webhook requests per second per channel (contract: 20); `false` turns the limit off. */
   rateLimitPerSecond?: number | false;
+  /** Messages kept in memory (and in `persistFile`); the oldest beyond it are forgotten. Emulator choice: 100,000. */
+  maxMessages?: number;
+  /** Developer API requests per second per token. Emulator choice: 10. */
+  devApiRateLimitPerSecond?: number;
   /** Grade C rules and undocumented territory become errors (400) instead of warnings. */
   strict?: boolean;
   /** Largest accepted request body in bytes (413 above). Emulator choice: 1 MiB. */

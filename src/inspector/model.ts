@@ -9,6 +9,7 @@
  * exchanges alone tell the story.
  */
 import type { Exchange } from '../exchange.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
 import { addExchangeMessages } from './model-bridge.js';
 import { applyEmulatorEvent } from './model-emulator.js';
 import { judgeStatuses } from './model-status.js';
@@ -55,13 +56,8 @@ function stringsIn(value: unknown, out: Set<string>, depth = 0): Set<string> {
 export function fingerprint(exchange: Exchange): string {
   const path = /^https?:\/\//.test(exchange.url) ? new URL(exchange.url).pathname : exchange.url.split('?')[0];
   let body = exchange.requestBody;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      // Compared as text.
-    }
-  }
+  // Compared as text when it is not JSON (or nests too deep).
+  if (typeof body === 'string') body = parseJsonOrText(body);
   return `${exchange.leg}|${exchange.method}|${path.replace(/\/+$/, '')}|${JSON.stringify(body)}`;
 }
 

@@ -1,12 +1,16 @@
 /**
  * Replays a captured request (as captured, or edited) and sends composed messages the way
  * respond.io would. Secrets are put back in here, server side: the page only ever sees and
- * sends masked values or the `$TOKEN` placeholder.
+ * sends masked values or the `$TOKEN` placeholder. Where a replay may go and which secret
+ * goes where: replay-secrets.ts.
  */
 import { createHmac } from 'node:crypto';
 import type { Exchange } from '../exchange.js';
-import { maskHeaders, SECRET_HEADERS } from '../secrets.js';
-import { absoluteUrl, bodyText } from './curl.js';
+import { parseJsonOrText } from '../lib/json-depth.js';
+import { withTimeout } from '../lib/timeout.js';
+import { maskHeaders } from '../secrets.js';
+import { bodyText } from './curl.js';
+import { headerWithSecret, remask, replayTarget, secretPlaces, secretsByMask, unmask } from './replay-secrets.js';
 import type { ReplayRecord, ReplayRequest } from './types.js';
 
 /** Headers fetch sets itself or that would lie about the new request. */
@@ -19,6 +23,8 @@ export interface SendDeps {
   token(): string | undefined;
   /** Real values of secret headers for requests to the provider, e.g. `{ authorization: 'Bearer …' }`. */
   providerHeaders?(): Record<string, string> | undefined;
+  /** Other secrets the inspector knows (provider keys, webhook secrets): put back where they were masked. */
+  secrets?(): readonly (string | undefined)[];
   /** Re-signs `X-Provider-Signature` on replayed provider callbacks (generic HTTP protocol). */
   providerWebhookSecret?(): string | undefined;
   timeoutMs: number;
@@ -32,41 +38,23 @@ export interface HttpResult {
   error?: string;
 }
 
-/** Does this header value still need the real secret (masked, or the `$TOKEN` placeholder)? */
-function needsSecret(value: string): boolean {
-  return value.includes('$TOKEN') || value.includes('…') || /\*\*\*\*/.test(value);
-}
-
-function realSecret(exchange: Exchange, name: string, value: string, deps: SendDeps): string | undefined {
-  if (exchange.leg === 'provider' && exchange.direction === 'out') {
-    const real = Object.entries(deps.providerHeaders?.() ?? {}).find(([key]) => key.toLowerCase() === name);
-    if (real) return real[1];
-  }
-  const token = deps.token();
-  if (!token) return undefined;
-  return /^bearer\s/i.test(value) ? `Bearer ${token}` : token;
-}
-
 /** Sends one request with a timeout; never throws (a network failure is status 0). */
 export async function sendHttp(
   deps: Pick<SendDeps, 'fetch' | 'timeoutMs'>,
   request: { method: string; url: string; headers: Record<string, string>; body?: string },
 ): Promise<HttpResult> {
   const started = performance.now();
+  const deadline = withTimeout(undefined, deps.timeoutMs);
   try {
     const response = await deps.fetch(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
-      signal: AbortSignal.timeout(deps.timeoutMs),
+      signal: deadline.signal,
     });
     const raw = await response.text();
-    let body: unknown = raw === '' ? undefined : raw;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      // Not JSON: shown as text.
-    }
+    // Not JSON (or too deep): shown as text.
+    const body = raw === '' ? undefined : parseJsonOrText(raw);
     const headers = Object.fromEntries(response.headers.entries());
     return { status: response.status, latencyMs: Math.round(performance.now() - started), headers, body };
   } catch (error) {
@@ -75,6 +63,8 @@ export async function sendHttp(
         ? `no answer within ${deps.timeoutMs} ms`
         : String((error as Error).cause ?? error);
     return { status: 0, latencyMs: Math.round(performance.now() - started), headers: {}, error: why };
+  } finally {
+    deadline.clear();
   }
 }
 
@@ -87,30 +77,31 @@ export async function runReplay(
   edit: ReplayRequest,
   deps: SendDeps,
 ): Promise<Omit<ReplayRecord, 'id'>> {
+  const token = deps.token();
+  const known = secretsByMask([token, ...(deps.secrets?.() ?? []), ...Object.values(deps.providerHeaders?.() ?? {})]);
+  const places = secretPlaces(original, known, token);
   const method = (edit.method ?? original.method).toUpperCase();
-  const url = edit.url ?? original.url;
+  const target = replayTarget(original, unmask(edit.url ?? original.url, places.url), deps.bridgeUrl);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(edit.headers ?? original.requestHeaders ?? {})) {
     const key = name.toLowerCase();
     if (DROP.has(key)) continue;
-    const secret = SECRET_HEADERS.has(key) || value.includes('$TOKEN');
-    headers[key] = secret && needsSecret(value) ? (realSecret(original, key, value, deps) ?? value) : value;
+    headers[key] = headerWithSecret(key, value, places.headers.get(key));
   }
   const body = bodyText(edit.body !== undefined ? edit.body : original.requestBody);
   if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-  const signing = deps.providerWebhookSecret?.();
+  // Only a provider callback the bridge received is signed by the provider: re-sign that one.
+  const signing =
+    original.leg === 'provider' && original.direction === 'in' ? deps.providerWebhookSecret?.() : undefined;
   if (headers['x-provider-signature'] && signing && body !== undefined) {
     headers['x-provider-signature'] = `sha256=${createHmac('sha256', signing).update(body).digest('hex')}`;
   }
   const time = Date.now();
-  const target = absoluteUrl({ url, direction: original.direction }, deps.bridgeUrl);
-  const result = await sendHttp(deps, { method, url: target, headers, body });
-  let requestBody: unknown = body;
-  try {
-    requestBody = body === undefined ? undefined : JSON.parse(body);
-  } catch {
-    // Sent as text.
-  }
+  const used = [...places.url, ...[...places.headers.values()].flat()];
+  const url = remask(edit.url ?? original.url, used);
+  const result = await sendHttp(deps, { method, url: target.href, headers, body });
+  // Sent as text when it is not JSON.
+  const requestBody = body === undefined ? undefined : parseJsonOrText(body);
   return {
     replayOf: edit.seq,
     time,
@@ -120,7 +111,7 @@ export async function runReplay(
     url,
     status: result.status,
     latencyMs: result.latencyMs,
-    requestHeaders: maskHeaders(headers),
+    requestHeaders: Object.fromEntries(Object.entries(maskHeaders(headers)).map(([k, v]) => [k, remask(v, used)])),
     requestBody,
     responseHeaders: maskHeaders(result.headers),
     responseBody: result.body,

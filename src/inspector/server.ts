@@ -5,13 +5,17 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ExchangeFeed } from '../exchange.js';
+import { guardLocalServer } from '../lib/local-guard.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { maskSecret } from '../secrets.js';
 import { loadAsset } from './assets.js';
 import { ComposeSchema, type InspectorEmulator, runCompose } from './compose.js';
 import { History } from './history.js';
 import { buildView, exchangeOf } from './model.js';
 import { runReplay, type SendDeps } from './replay.js';
+import { ReplayRefused } from './replay-secrets.js';
 import { buildScrubber } from './scrub.js';
+import { buildSessionAuth, generateSessionSecret } from './session-auth.js';
 import type { Entry, InspectorInfo } from './types.js';
 
 export interface InspectorOptions {
@@ -19,6 +23,13 @@ export interface InspectorOptions {
   port?: number;
   /** Default 127.0.0.1: the inspector can send with the channel token; keep it off the network. */
   host?: string;
+  /** Host names accepted besides loopback; see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
+  /**
+   * The session secret the API requires (random when omitted): only the URL `startInspector`
+   * returns carries it (`?token=`), as Jupyter does; programs send it as `X-Inspector-Token`.
+   */
+  secret?: string;
   /** The embedded emulator: its events are shown, and compose goes through it. */
   emulator?: InspectorEmulator;
   /** The bridge's exchange records (both legs). */
@@ -38,6 +49,8 @@ export interface InspectorOptions {
   historyFile?: string;
   /** Entries kept (default 1000). */
   maxHistory?: number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** Timeout of compose and replay requests (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -46,6 +59,8 @@ export interface InspectorOptions {
 export interface Inspector {
   app: FastifyInstance;
   history: History;
+  /** The session secret the API requires. */
+  secret: string;
   /** Stops listening to the emulator and the bridge. */
   detach(): void;
 }
@@ -60,8 +75,15 @@ const ReplaySchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
 });
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const SinceSchema = z.object({ since: z.coerce.number().int().nonnegative().default(0) });
+
+/** `?since=` as a non-negative integer, or a 400 naming it. */
+function sinceOf(query: unknown, reply: FastifyReply): number | undefined {
+  const parsed = SinceSchema.safeParse(query);
+  if (parsed.success) return parsed.data.since;
+  void fail(reply, 400, 'since must be a whole number >= 0 (the last seq you have; 0 for everything)');
+  return undefined;
+}
 
 function fail(reply: FastifyReply, status: number, message: string) {
   return reply.code(status).send({ error: { message } });
@@ -90,22 +112,29 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     bridgeUrl: options.bridgeUrl,
     token,
     providerHeaders: options.providerHeaders,
+    secrets: options.secrets,
     providerWebhookSecret: options.providerWebhookSecret,
     timeoutMs: options.timeoutMs ?? 10_000,
   };
   const streams = new Set<FastifyReply>();
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ ...fastifyTimeouts(options.requestTimeoutMs), logger: false, forceCloseConnections: true });
+  limitJsonDepth(app);
 
   // Another web page in the same browser must not drive compose or replay (CSRF), nor read the
-  // API through a name that resolves to loopback (DNS rebinding): on loopback, Host must say so.
-  const loopback = LOOPBACK.has(options.host ?? '127.0.0.1');
+  // API through a name that resolves to loopback (DNS rebinding); another user's process on a
+  // shared host must not either: the API wants the session secret.
+  guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
+  const secret = options.secret ?? generateSessionSecret();
+  const auth = buildSessionAuth(secret);
   app.addHook('onRequest', async (request, reply) => {
-    const hostname = (request.headers.host ?? '').replace(/:\d+$/, '');
-    if (loopback && !LOOPBACK.has(hostname)) return fail(reply, 403, `host ${hostname} refused: use 127.0.0.1`);
-    const origin = request.headers.origin;
-    if (request.method !== 'GET' && origin && new URL(origin).host !== request.headers.host) {
-      return fail(reply, 403, 'cross-origin requests are refused');
+    const path = request.url.split('?')[0];
+    if (path.startsWith('/api/') || path === '/api') {
+      if (!auth.allows(request)) return fail(reply, 401, auth.refusal);
+      return;
     }
+    // The page's URL carries the secret once; the page then keeps it in a cookie.
+    const cookie = auth.cookieFor(request);
+    if (cookie) void reply.header('set-cookie', cookie);
   });
   app.addHook('onClose', async () => {
     for (const stream of streams) stream.raw.end();
@@ -124,11 +153,15 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
       historyFile: history.file,
     }),
   );
-  app.get('/api/entries', async (request) => history.list(SinceSchema.parse(request.query).since));
+  app.get('/api/entries', async (request, reply) => {
+    const since = sinceOf(request.query, reply);
+    return since === undefined ? reply : history.list(since);
+  });
   app.get('/api/conversations', async () => buildView(history.list()));
 
   app.get('/api/stream', (request, reply) => {
-    const { since } = SinceSchema.parse(request.query);
+    const since = sinceOf(request.query, reply);
+    if (since === undefined) return reply;
     const last = Number(request.headers['last-event-id']);
     reply.hijack();
     reply.raw.writeHead(200, {
@@ -179,7 +212,13 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
     const entry = history.get(parsed.data.seq);
     const captured = entry && exchangeOf(entry);
     if (!captured) return fail(reply, 404, `no captured request with seq ${parsed.data.seq}`);
-    const replay = await runReplay(captured, parsed.data, deps);
+    let replay: Awaited<ReturnType<typeof runReplay>>;
+    try {
+      replay = await runReplay(captured, parsed.data, deps);
+    } catch (error) {
+      if (error instanceof ReplayRefused) return fail(reply, error.status, error.message);
+      throw error;
+    }
     const stored = record({ time: replay.time, kind: 'replay', exchange: { ...replay, id: 0 } });
     const ok = replay.status >= 200 && replay.status < 300;
     return scrub({
@@ -201,6 +240,7 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
   return {
     app,
     history,
+    secret,
     detach: () => {
       for (const stop of unsubscribe) stop?.();
     },
@@ -209,7 +249,12 @@ export async function buildInspector(options: InspectorOptions = {}): Promise<In
 
 /** A running inspector: open `url` in a browser. `close()` is idempotent. */
 export interface InspectorHandle {
+  /** The page with the session secret (`…/?token=…`): what to print, what a browser opens. */
   url: string;
+  /** The page without the secret, e.g. `http://127.0.0.1:4300/`: base of API calls. */
+  baseUrl: string;
+  /** The session secret: API clients send it as `X-Inspector-Token` (or `Authorization: Bearer`). */
+  secret: string;
   history: History;
   close(): Promise<void>;
 }
@@ -220,14 +265,17 @@ export interface InspectorHandle {
  * console.log(`inspector: ${inspector.url}`)
  */
 export async function startInspector(options: InspectorOptions = {}): Promise<InspectorHandle> {
-  const { app, history } = await buildInspector(options);
+  const { app, history, secret } = await buildInspector(options);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   let closing: Promise<void> | undefined;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    url: `${baseUrl}?token=${secret}`,
+    baseUrl,
+    secret,
     history,
     close: () => {
       closing ??= app.close().then(() => undefined);

@@ -14,11 +14,26 @@ import {
   SIGNATURE_HEADER,
   signBody,
 } from './protocol.js';
-import { buildStatusPlan, isScenario, type PlanOptions, type Scenario, scenarios } from './scenarios.js';
+import { buildStatusPlan, isScenario, OUTAGE_MS, type PlanOptions, type Scenario, scenarios } from './scenarios.js';
+
+/**
+ * A provider outage: sends are answered 503 (optionally with Retry-After) or their
+ * connections refused until `until` (epoch ms).
+ */
+export interface MockFault {
+  mode: '503' | 'refuse';
+  until: number;
+  /** Retry-After header value for 503 answers. */
+  retryAfter?: string;
+}
 
 /** One send the mock accepted. */
 export interface MockSend {
   id: string;
+  /** The send's `Idempotency-Key` header, when it carried one. */
+  idempotencyKey?: string;
+  /** Times this send reached the mock (more than 1: retries deduplicated by idempotency key). */
+  deliveries: number;
   to: string;
   body: ProviderSend;
   scenario: Scenario;
@@ -50,6 +65,8 @@ export interface MockCoreOptions extends PlanOptions {
   now?: () => number;
   /** Extra attempts for a callback the bridge did not take (network error or 5xx). Default 2. */
   retries?: number;
+  /** How long the `provider-outage` scenario keeps the provider down (default 6.5 s). */
+  outageMs?: number;
   onActivity?(activity: MockActivity): void;
 }
 
@@ -71,6 +88,11 @@ export function createMockCore(options: MockCoreOptions) {
   const retries = options.retries ?? 2;
   const sendLog: MockSend[] = [];
   const callbackLog: MockCallbackRecord[] = [];
+  const byKey = new Map<string, MockSend>();
+  // provider-outage: when each contact's outage ends.
+  const outages = new Map<string, number>();
+  let fault: MockFault | undefined;
+  let refused = 0;
   const rules = new Map<string, Scenario>(options.rules?.map((rule) => [rule.contactId, rule.scenario]));
   if (!rules.has('*')) rules.set('*', options.defaultScenario ?? 'read');
   // Pending pauses and how to end them early: close() resolves them so no scenario hangs.
@@ -175,10 +197,44 @@ export function createMockCore(options: MockCoreOptions) {
       callbackBase = url.replace(/\/+$/, '');
     },
     callbackBase: () => callbackBase,
-    /** Records an accepted send and starts its scenario; returns the provider message id. */
-    accept(body: ProviderSend): MockSend {
+    /** The outage in force for a send to `to`, if any (a global fault, or the contact's scenario). */
+    faultFor(to: string): MockFault | undefined {
+      const at = now();
+      if (fault && fault.until > at) return fault;
+      if (scenarioFor(to) !== 'provider-outage') return undefined;
+      let until = outages.get(to);
+      if (until === undefined) {
+        until = at + (options.outageMs ?? OUTAGE_MS);
+        outages.set(to, until);
+      }
+      return until > at ? { mode: '503', until } : undefined;
+    },
+    /** Down from now for `ms` (0 ends an outage). */
+    setFault(next: { mode: MockFault['mode']; ms: number; retryAfter?: string } | undefined) {
+      fault =
+        next && next.ms > 0 ? { mode: next.mode, until: now() + next.ms, retryAfter: next.retryAfter } : undefined;
+      return fault;
+    },
+    fault: () => (fault && fault.until > now() ? fault : undefined),
+    /** Counts a send refused by a fault. */
+    refusedOne() {
+      refused += 1;
+    },
+    refused: () => refused,
+    /**
+     * Records an accepted send and starts its scenario; returns the provider message id. A
+     * repeated idempotency key gets the first send's id back and starts nothing.
+     */
+    accept(body: ProviderSend, idempotencyKey?: string): MockSend {
+      const known = idempotencyKey ? byKey.get(idempotencyKey) : undefined;
+      if (known) {
+        known.deliveries += 1;
+        return known;
+      }
       const send: MockSend = {
         id: newId('msg'),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        deliveries: 1,
         to: body.to,
         body,
         scenario: scenarioFor(body.to),
@@ -186,6 +242,7 @@ export function createMockCore(options: MockCoreOptions) {
         callbacks: [],
       };
       sendLog.push(send);
+      if (idempotencyKey) byKey.set(idempotencyKey, send);
       options.onActivity?.({ kind: 'send', send });
       track(playScenario(send));
       return send;
@@ -208,6 +265,9 @@ export function createMockCore(options: MockCoreOptions) {
     sends: () => [...sendLog],
     callbacks: () => [...callbackLog],
     clear() {
+      byKey.clear();
+      outages.clear();
+      refused = 0;
       sendLog.length = 0;
       callbackLog.length = 0;
     },

@@ -43,7 +43,12 @@ const sequences: Record<Scenario, ProviderStatus[]> = {
   duplicate: ['sent', 'delivered', 'delivered', 'read'],
   'out-of-order': ['sent', 'read', 'delivered'],
   silent: [],
+  // Down (503) for a while from the contact's first send, then like `read` (see MockFault).
+  'provider-outage': ['sent', 'delivered', 'read'],
 };
+
+/** How long the `provider-outage` scenario keeps the provider down (default). */
+export const OUTAGE_MS = 6500;
 
 /** True for a known scenario name. */
 export function isScenario(value: unknown): value is Scenario {

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { guardLocalServer } from '../lib/local-guard.js';
+import { fastifyTimeouts, limitJsonDepth } from '../lib/server-limits.js';
 import { bearerToken, safeEqual } from '../secrets.js';
 import {
   createMockCore,
@@ -22,6 +24,8 @@ export interface MockProviderOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Host names accepted besides loopback; see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** Scenario for contacts without a rule (default `read`). */
   defaultScenario?: Scenario;
   /** Scenario per recipient; `contactId: '*'` sets the default. */
@@ -38,8 +42,12 @@ export interface MockProviderOptions {
   callbackBase?: string;
   fetch?: typeof fetch;
   now?: () => number;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
   /** Extra attempts for a callback that got a network error or a 5xx (default 2). */
   retries?: number;
+  /** How long the `provider-outage` scenario keeps the provider down (default 6.5 s). */
+  outageMs?: number;
   /** Every accepted send and every callback made, as it happens (for a console). */
   onActivity?(activity: MockActivity): void;
 }
@@ -59,6 +67,14 @@ export interface MockProvider extends ProviderMock {
   injectEcho(input: { to: string; text: string }): Promise<{ messageId: string }>;
   /** Resolves when every scenario started so far has made all its callbacks. */
   idle(): Promise<void>;
+  /**
+   * Takes the provider down for `ms`: `503` answers sends with 503 (and `retryAfter` as
+   * Retry-After), `refuse` closes the port so connections are refused (the control API too).
+   * `undefined` ends an outage.
+   */
+  setFault(fault: { mode: '503' | 'refuse'; ms: number; retryAfter?: string } | undefined): Promise<void>;
+  /** Sends answered 503 by a fault so far. */
+  refused(): number;
 }
 
 const ScenarioBody = z.object({ contactId: z.string().min(1).default('*'), scenario: z.enum(scenarios) });
@@ -68,6 +84,11 @@ const InboundBody = z.intersection(
 );
 const EchoBody = z.intersection(z.object({ to: z.string().min(1) }), ProviderContentSchema);
 const CallbackBaseBody = z.object({ url: z.url() });
+const FaultBody = z.object({
+  mode: z.enum(['503', 'refuse', 'none']),
+  seconds: z.number().min(0).max(3600).default(30),
+  retryAfter: z.string().max(64).optional(),
+});
 
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -88,9 +109,12 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
     sentCallback: options.sentCallback,
   };
   const core = createMockCore({ ...plan, ...options, webhookSecret });
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ ...fastifyTimeouts(options.requestTimeoutMs), logger: false, forceCloseConnections: true });
+  limitJsonDepth(app);
+  guardLocalServer(app, { host: options.host, allowedHosts: options.allowedHosts });
   let url = '';
   let closing: Promise<void> | undefined;
+  let refusing: NodeJS.Timeout | undefined;
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -109,8 +133,15 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
     }
     const parsed = ProviderSendSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
-    const send = core.accept(parsed.data);
-    return { id: send.id, status: 'accepted' };
+    const fault = core.faultFor(parsed.data.to);
+    if (fault) {
+      core.refusedOne();
+      if (fault.retryAfter) reply.header('retry-after', fault.retryAfter);
+      return reply.status(503).send(providerError('unavailable', 'the provider is down (mock provider outage)'));
+    }
+    const key = request.headers['idempotency-key'];
+    const send = core.accept(parsed.data, typeof key === 'string' && key !== '' ? key : undefined);
+    return { id: send.id, status: send.deliveries > 1 ? 'duplicate' : 'accepted' };
   });
 
   app.get('/_mock/sends', async () => ({ sends: core.sends() }));
@@ -119,6 +150,18 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
     return { ok: true };
   });
   app.get('/_mock/callbacks', async () => ({ callbacks: core.callbacks() }));
+  app.get('/_mock/fault', async () => ({ fault: core.fault() ?? null, refused: core.refused() }));
+  app.put('/_mock/fault', async (request, reply) => {
+    const parsed = FaultBody.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.status(400).send(providerError('invalid_request', firstIssue(parsed.error)));
+    if (parsed.data.mode === 'refuse') {
+      return reply
+        .status(400)
+        .send(providerError('invalid_request', 'mode: "refuse" closes this port; use setFault() in-process'));
+    }
+    const { mode, seconds, retryAfter } = parsed.data;
+    return { fault: core.setFault(mode === 'none' ? undefined : { mode, ms: seconds * 1000, retryAfter }) ?? null };
+  });
   app.get('/_mock/scenario', async () => ({ scenarios, rules: core.rules() }));
   app.post('/_mock/scenario', async (request, reply) => {
     const parsed = ScenarioBody.safeParse(request.body ?? {});
@@ -171,12 +214,29 @@ export function buildMockProvider(options: MockProviderOptions = {}): MockProvid
     setScenario: (contactId, scenario) => core.setScenario(contactId, scenario),
     injectInbound: (input: InboundInput) => core.injectInbound({ type: 'text', ...input }),
     injectEcho: (input) => core.injectEcho({ type: 'text', ...input }),
+    async setFault(fault) {
+      core.setFault(fault?.mode === '503' ? fault : undefined);
+      if (fault?.mode !== 'refuse' || !app.server.listening) return;
+      // Connection refused: close the port, reopen it on the same port when the outage ends.
+      const address = app.server.address();
+      if (!address || typeof address !== 'object') return;
+      await new Promise<void>((resolve) => {
+        app.server.close(() => resolve());
+        app.server.closeAllConnections();
+      });
+      const timer = setTimeout(() => {
+        if (!closing) app.server.listen(address.port, address.address);
+      }, fault.ms);
+      refusing = timer;
+    },
+    refused: core.refused,
     sends: core.sends,
     callbacks: core.callbacks,
     rules: core.rules,
     idle: core.idle,
     close() {
       closing ??= (async () => {
+        clearTimeout(refusing);
         core.stop();
         await core.idle();
         await app.close();

@@ -5,7 +5,16 @@
  */
 
 /** How the provider answers and calls back for one message. */
-export const scenarios = ['read', 'delivered', 'failed', 'slow', 'duplicate', 'out-of-order', 'silent'] as const;
+export const scenarios = [
+  'read',
+  'delivered',
+  'failed',
+  'slow',
+  'duplicate',
+  'out-of-order',
+  'silent',
+  'provider-outage',
+] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface InboundInput {

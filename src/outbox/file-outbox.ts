@@ -87,7 +87,8 @@ export class FileOutbox implements Outbox {
   #backoffTimers = new Set<NodeJS.Timeout>();
   #pausedUntil = 0;
   #writing = new Map<string, Promise<void>>();
-  #compacting = false;
+  #compacting: Promise<void> | undefined;
+  #closing = false;
   #idBase: string;
   #seq = 0;
   #delivered = 0;
@@ -322,7 +323,9 @@ export class FileOutbox implements Outbox {
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#closing = true;
       await this.stop();
+      await this.#compacting;
       await this.#journal?.close();
       this.#release();
     })();
@@ -512,16 +515,15 @@ export class FileOutbox implements Outbox {
 
   #maybeCompact(): void {
     const journal = this.#journal;
-    if (!journal || this.#compacting || journal.records < this.#o.compactAfter) return;
+    if (!journal || this.#compacting || this.#closing || journal.records < this.#o.compactAfter) return;
     const live = this.#state.pending.size + this.#state.dead.size + this.#state.seen.count / 1000;
     if (journal.records < 2 * live) return;
-    this.#compacting = true;
-    compactJournal(journal, this.#state)
+    this.#compacting = compactJournal(journal, this.#state)
       .catch((error) => {
         this.#lastError = { message: `journal compaction: ${messageOf(error)}`, at: this.#o.now() };
       })
       .finally(() => {
-        this.#compacting = false;
+        this.#compacting = undefined;
       });
   }
 }

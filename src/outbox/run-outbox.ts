@@ -3,11 +3,12 @@
  * `.custom-channel/outbox`. Listing works while the bridge runs (read-only); retry and purge
  * need the outbox to themselves, so they refuse while a bridge holds it.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
+import { checkReadable } from '../lib/check-readable.js';
 import { loadProject } from '../project.js';
 import { openFileOutbox } from './file-outbox.js';
+import { JOURNAL_FILE } from './journal.js';
 import { OutboxLockedError } from './lock.js';
 import type { OutboxEntry } from './types.js';
 
@@ -36,6 +37,8 @@ export interface OutboxReport {
   dead?: OutboxEntry[];
   /** retry/purge: how many events moved or were dropped. */
   count?: number;
+  /** list: unreadable journal records skipped (quarantined when the bridge starts). */
+  unreadable?: number;
 }
 
 /** The same actions on the Redis outbox of the project's channel: atomic scripts, so no need to stop the bridges. */
@@ -79,14 +82,23 @@ export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
   const project = loadProject(input.cwd, env);
   const dir = join(project.stateDir, 'outbox');
   if (input.action === 'list') {
-    if (!existsSync(dir)) return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
+    if (!checkReadable(dir, 'folder', 'the outbox'))
+      return { dir, action: 'list', pending: input.dead ? undefined : [], dead: [] };
+    checkReadable(join(dir, JOURNAL_FILE), 'file', 'the outbox journal');
     const outbox = await openFileOutbox({ dir, readOnly: true });
-    return {
-      dir,
-      action: 'list',
-      pending: input.dead ? undefined : await outbox.list('pending'),
-      dead: await outbox.list('dead'),
-    };
+    try {
+      const report: OutboxReport = {
+        dir,
+        action: 'list',
+        pending: input.dead ? undefined : await outbox.list('pending'),
+        dead: await outbox.list('dead'),
+      };
+      const unreadable = outbox.stats().quarantined ?? 0;
+      if (unreadable > 0) report.unreadable = unreadable;
+      return report;
+    } finally {
+      await outbox.close();
+    }
   }
   let outbox: Awaited<ReturnType<typeof openFileOutbox>>;
   try {

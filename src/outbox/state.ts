@@ -103,7 +103,8 @@ export class SeenWindow {
       return;
     }
     if (this.#next >= this.size) this.#next = 0;
-    this.#set.delete(this.#ring[this.#next] as string);
+    const evicted = this.#ring[this.#next];
+    if (evicted !== undefined) this.#set.delete(evicted);
     this.#ring[this.#next] = key;
     this.#next += 1;
   }
@@ -122,10 +123,24 @@ export class SeenWindow {
     this.#next += 1;
   }
 
-  /** The Set from the ring, after `push()`es. */
+  /**
+   * The Set from the ring, after `push()`es. A key pushed twice (a compaction's `seen` record
+   * and a live event's `add`) keeps only its newest slot, so evicting the older one later
+   * cannot forget a key still inside the window.
+   */
   rebuild(): void {
     this.#set.clear();
-    for (const key of this.#ring) if (key !== undefined) this.#set.add(key);
+    const n = this.#ring.length;
+    const oldest = n < this.size ? 0 : this.#next % n;
+    const kept: string[] = [];
+    for (let i = n - 1; i >= 0; i -= 1) {
+      const key = this.#ring[(oldest + i) % n];
+      if (key === undefined || this.#set.has(key)) continue;
+      this.#set.add(key);
+      kept.push(key);
+    }
+    this.#ring = kept.reverse();
+    this.#next = 0;
   }
 
   /** Forgets a key whose event could not be recorded (its slot is reused in turn). */

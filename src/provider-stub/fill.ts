@@ -2,6 +2,7 @@
  * Filling recorded provider payloads: `{{name}}` placeholders and `set`/`unset` edits by dot
  * path, so one real payload from the provider's documentation serves every replay.
  */
+import { assertSafePath } from '../lib/safe-path.js';
 
 /** Values a placeholder can take; `env:NAME` placeholders read `env`. */
 export interface FillValues {
@@ -56,7 +57,9 @@ export function fillPlaceholders(value: unknown, context: FillContext): unknown 
 
 /** `data.messages.0.to` -> ['data', 'messages', 0, 'to'] */
 function splitPath(path: string): Array<string | number> {
-  return path.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const keys = path.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  assertSafePath(keys, path);
+  return keys;
 }
 
 /** The value at a dot path, or `undefined`. */

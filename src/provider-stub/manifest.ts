@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { CliError, messageOf } from '../errors.js';
+import { forbiddenKey } from '../lib/safe-path.js';
 import { scenarios } from '../mock-provider/types.js';
 import type { PayloadTemplate } from './fill.js';
 
@@ -18,8 +19,15 @@ const PayloadSchema = z.object({
   /** A recorded payload, relative to `fixtures/`. */
   file: z.string().min(1),
   /** Dot path -> value (placeholders allowed), applied to a copy of the payload. */
-  set: z.record(z.string(), z.unknown()).default({}),
-  unset: z.array(z.string()).default([]),
+  set: z
+    .record(z.string(), z.unknown())
+    .refine((set) => Object.keys(set).every((path) => !forbiddenKey(path.split('.'))), {
+      error: '"__proto__", "prototype" and "constructor" are not allowed in a path',
+    })
+    .default({}),
+  unset: z
+    .array(z.string().refine((path) => !forbiddenKey(path.split('.')), { error: 'a forbidden key in a path' }))
+    .default([]),
 });
 
 const ResponseSchema = PayloadSchema.extend({ status: z.int().min(100).max(599).default(200) });
@@ -28,6 +36,8 @@ const AuthSchema = z.union([
   z.strictObject({ basic: z.strictObject({ username: z.string(), password: z.string() }) }),
   z.strictObject({ bearer: z.string() }),
   z.strictObject({ pathParam: z.string(), env: z.string() }),
+  /** A header that must equal an env value, e.g. Gupshup's `apikey: <key>`. */
+  z.strictObject({ header: z.string().min(1), env: z.string() }),
 ]);
 
 const RouteSchema = z.object({
@@ -39,6 +49,10 @@ const RouteSchema = z.object({
   unauthorized: ResponseSchema.optional(),
   /** Dot path of the recipient in the request body: the contact the message goes to. */
   recipient: z.string().optional(),
+  /** Prefix that turns the provider's recipient into respond.io's contact ID (`+` for digits-only numbers). */
+  recipientPrefix: z.string().default(''),
+  /** Form fields that hold JSON (Gupshup's `message={...}`), parsed before the dot paths below are read. */
+  jsonFields: z.array(z.string()).default([]),
   /** Dot paths tried in order for `{{text}}`. */
   text: z.array(z.string()).default([]),
   response: ResponseSchema,
@@ -90,9 +104,9 @@ export interface LoadedStub {
   inbound: StubCallback & { mId: string };
 }
 
-/** Whether a project or template folder ships a provider stand-in. */
+/** Whether a project or template folder ships a provider stand-in (recorded, or as code). */
 export function hasProviderStub(root: string): boolean {
-  return existsSync(join(root, STUB_MANIFEST));
+  return existsSync(join(root, STUB_MANIFEST)) || existsSync(join(root, 'fixtures', 'provider-stub.ts'));
 }
 
 function readJson(file: string, root: string): unknown {

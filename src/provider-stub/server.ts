@@ -6,19 +6,26 @@
  * generic mock provider.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { usageError } from '../errors.js';
+import { buildLocalGuard, guardInput } from '../lib/local-guard.js';
+import { requestTimeouts } from '../lib/server-limits.js';
 import type { InboundInput, ProviderMock, Scenario } from '../mock-provider/types.js';
 import { maskHeaders, maskSecret } from '../secrets.js';
 import { buildPayload, type FillValues, fillPlaceholders, getPath } from './fill.js';
-import { authorized, encodeBody, parseBody, routePattern } from './http.js';
-import { type LoadedStub, loadStubManifest, type StubCallback } from './manifest.js';
+import { authorized, encodeBody, parseBody, parseJsonFields, routePattern } from './http.js';
+import { type LoadedStub, loadStubManifest, STUB_MANIFEST, type StubCallback } from './manifest.js';
+import { hasStubModule, startStubModule } from './module.js';
 
 export interface ProviderStubOptions {
   /** Project or template folder holding `fixtures/provider-stub.json`. */
   root: string;
   host?: string;
+  /** Host names accepted besides loopback; see src/lib/local-guard.ts. */
+  allowedHosts?: readonly string[];
   /** 0 (default): any free port. */
   port?: number;
   /** Overrides and extra variables for the adapter's env (e.g. a webhook secret to exercise). */
@@ -27,6 +34,8 @@ export interface ProviderStubOptions {
   callbackDelayMs?: number;
   now?: () => number;
   fetch?: typeof fetch;
+  /** A request's headers and body must arrive within this (default 10,000 ms; then 408 and the connection closes). */
+  requestTimeoutMs?: number;
 }
 
 /** One provider API call the stub answered. */
@@ -70,7 +79,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts the stand-in described by `<root>/fixtures/provider-stub.json` on 127.0.0.1.
  * @example const stub = await startProviderStub({ root: project.root }); stub.setCallbackBase(bridge.url)
  */
+/** Largest request body the stand-in reads, like the other servers (1 MiB). */
+const BODY_LIMIT = 1024 * 1024;
+
 export async function startProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
+  if (hasStubModule(options.root) && !existsSync(join(options.root, STUB_MANIFEST))) return startStubModule(options);
   const stub: LoadedStub = loadStubManifest(options.root);
   const { manifest } = stub;
   const now = options.now ?? Date.now;
@@ -137,14 +150,28 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     void run.finally(() => pending.delete(run));
   }
 
+  const guard = buildLocalGuard({ host: options.host, allowedHosts: options.allowedHosts });
+
   async function answer(req: IncomingMessage, res: ServerResponse) {
+    const refusal = guard(guardInput(req.method ?? 'GET', req.headers));
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { message: refusal.message } }));
+      return;
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://stub');
-    const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // Past the limit the rest is read and dropped (the request timeout bounds how long).
+      if (size <= BODY_LIMIT) chunks.push(chunk as Buffer);
+    }
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
+    if (size > BODY_LIMIT) return send(413, { error: { message: `request body over ${BODY_LIMIT} bytes` } });
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const body = parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
     for (const route of stub.routes) {
       if (route.method.toUpperCase() !== req.method) continue;
       const match = routePattern(route.path).exec(url.pathname);
@@ -160,7 +187,7 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         status: 200,
         response: undefined,
       };
-      if (!authorized(route.auth, req.headers.authorization, params, env)) {
+      if (!authorized(route.auth, req.headers, params, env)) {
         record.status = route.unauthorized?.status ?? 401;
         record.response = route.unauthorizedTemplate
           ? buildPayload(route.unauthorizedTemplate, { values: values({}), env })
@@ -168,11 +195,14 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
         requests.push(record);
         return send(record.status, record.response);
       }
-      const recipient = route.recipient ? getPath(body, route.recipient) : undefined;
-      const contactId = recipient === undefined || recipient === null ? undefined : String(recipient);
-      const text = route.text.map((p) => getPath(body, p)).find((v) => typeof v === 'string') as string | undefined;
+      const fields = parseJsonFields(body, route.jsonFields);
+      const recipient = route.recipient ? getPath(fields, route.recipient) : undefined;
+      const raw = recipient === undefined || recipient === null ? undefined : String(recipient);
+      const contactId =
+        raw === undefined ? undefined : `${raw.startsWith(route.recipientPrefix) ? '' : route.recipientPrefix}${raw}`;
+      const text = route.text.map((p) => getPath(fields, p)).find((v) => typeof v === 'string') as string | undefined;
       const id = newId();
-      const fill: FillValues = { id, contactId, recipient: contactId, text: text ?? '' };
+      const fill: FillValues = { id, contactId, recipient: raw, text: text ?? '' };
       record.contactId = contactId;
       record.messageId = String(id);
       record.status = route.response.status;
@@ -190,10 +220,14 @@ export async function startProviderStub(options: ProviderStubOptions): Promise<P
     });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(requestTimeouts(options.requestTimeoutMs), (req, res) => {
     answer(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `stand-in failed: ${String(error)}` } }));
+      // A client's mistake (JSON too deep) is its 4xx; anything else is the stand-in's fault.
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (!res.headersSent)
+        res.writeHead(status >= 400 && status < 500 ? status : 500, { 'content-type': 'application/json' });
+      const message = status < 500 ? (error as Error).message : `stand-in failed: ${String(error)}`;
+      res.end(JSON.stringify({ error: { message } }));
     });
   });
   await new Promise<void>((resolve, reject) => {

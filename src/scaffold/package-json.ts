@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { IdType } from '../contract/ids.js';
+import type { SelfSource } from './self-source.js';
 import { packageRoot } from './templates.js';
 
 interface PackageJson {
@@ -26,9 +27,12 @@ export function readOwnPackage(): PackageJson {
  * checkout (option or `CUSTOM_CHANNEL_DEV_LINK`), else `^<this CLI's version>` from the registry.
  * @example customChannelSpec({ link: '/work/main' }) // 'file:/work/main'
  */
-export function customChannelSpec(options: { link?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function customChannelSpec(
+  options: { link?: string; env?: NodeJS.ProcessEnv; source?: SelfSource } = {},
+): string {
   const link = options.link ?? options.env?.CUSTOM_CHANNEL_DEV_LINK;
   if (link) return `file:${resolve(link)}`;
+  if (options.source?.kind === 'link') return options.source.spec;
   return `^${readOwnPackage().version}`;
 }
 

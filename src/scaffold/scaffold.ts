@@ -13,7 +13,8 @@ import { copyTemplateFiles, listTemplateFiles } from './copy.js';
 import { runInstall } from './install.js';
 import { buildPackageJson, customChannelSpec } from './package-json.js';
 import { packageNameProblem, toPackageName } from './package-name.js';
-import { DEFAULT_TEMPLATE, listTemplates, type TemplateInfo, templatesDir } from './templates.js';
+import { detectSelfSource, type SelfSource } from './self-source.js';
+import { DEFAULT_TEMPLATE, listTemplates, packageRoot, type TemplateInfo, templatesDir } from './templates.js';
 
 /** What `scaffold` reports while it works (the CLI renders it as a progress display). */
 export type ScaffoldProgress =
@@ -37,6 +38,8 @@ export interface ScaffoldOptions {
   force?: boolean;
   /** Depend on this checkout with `file:` instead of the registry (default: `CUSTOM_CHANNEL_DEV_LINK`). */
   link?: string;
+  /** Where this copy came from (default: detected); a link source makes the project depend on it. */
+  selfSource?: SelfSource;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Where templates live (default: the package's `templates/`). */
@@ -55,6 +58,8 @@ export interface ScaffoldResult {
   installed: boolean;
   /** The `custom-channel` dependency spec written to package.json. */
   customChannel: string;
+  /** Set when the project was linked to this copy by itself: why (a checkout, a tarball). */
+  linked?: string;
   durationMs: number;
 }
 
@@ -114,7 +119,10 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
   assertPackageName(name);
   assertTarget(dir, options.force);
   const idType = options.idType ?? template.idType;
-  const customChannel = customChannelSpec({ link: options.link, env: options.env ?? process.env });
+  const env = options.env ?? process.env;
+  // Not the registry's published version (a checkout, a tarball): link to this copy instead.
+  const source = options.link || env.CUSTOM_CHANNEL_DEV_LINK ? undefined : (options.selfSource ?? detectSelfSource());
+  const customChannel = customChannelSpec({ link: options.link, env, source });
   const files = await listTemplateFiles(template.dir);
   const report = options.onProgress ?? (() => {});
 
@@ -138,13 +146,27 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
       customChannel,
     });
     await writeFile(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+    let linked = source?.kind === 'link' ? source.reason : undefined;
+    let dependency = customChannel;
     if (options.install) {
       report({ step: 'install', state: 'start' });
-      await runInstall(temp, {
-        env: options.env,
-        signal: options.signal,
-        onLine: (line) => report({ step: 'install', state: 'line', line }),
-      });
+      const install = () =>
+        runInstall(temp, {
+          env: options.env,
+          signal: options.signal,
+          onLine: (line) => report({ step: 'install', state: 'line', line }),
+        });
+      try {
+        await install();
+      } catch (error) {
+        // The registry does not have this version (yet): the running copy is the one to use.
+        if (!dependency.startsWith('^') || !/E404|404 Not Found/.test((error as Error).message)) throw error;
+        dependency = `file:${packageRoot()}`;
+        linked = `the registry has no custom-channel@${customChannel.slice(1)}`;
+        pkg.dependencies = { ...pkg.dependencies, 'custom-channel': dependency };
+        await writeFile(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+        await install();
+      }
       report({ step: 'install', state: 'done' });
     }
     options.signal?.throwIfAborted();
@@ -158,7 +180,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
       idType,
       files: written.sort(),
       installed: options.install === true,
-      customChannel,
+      customChannel: dependency,
+      ...(linked ? { linked } : {}),
       durationMs: performance.now() - started,
     };
   } finally {

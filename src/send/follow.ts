@@ -21,6 +21,8 @@ export interface FollowOutboundInput {
   /** After the expected statuses arrived, wait at most this long for late duplicates (default 1000 ms). */
   settleMs?: number;
   onHop?(hop: Hop): void;
+  /** A status of this message reached respond.io (for a live "waiting for ..." line). */
+  onStatus?(value: StatusValue): void;
 }
 
 export interface FollowInboundInput {
@@ -58,10 +60,16 @@ function hopStream(stack: LocalStack, t0: number, onHop?: (hop: Hop) => void) {
     const calls = fresh.filter(
       (e) => e.leg === 'respondio' && e.direction === 'in' && exchangeMentions(e, id as string),
     );
+    // With traces (this bridge's records) a provider call belongs to the request that made it;
+    // without, to a request of the same contact it happened during.
     const within = (e: Exchange) =>
       e.leg === 'provider' &&
       e.direction === 'out' &&
-      calls.some((c) => e.contactId === c.contactId && e.time >= c.time && e.time <= c.time + c.latencyMs + 1);
+      calls.some((c) =>
+        c.trace && e.trace
+          ? c.trace === e.trace
+          : e.contactId === c.contactId && e.time >= c.time && e.time <= c.time + c.latencyMs + 1,
+      );
     for (const exchange of fresh) {
       if (emitted.has(exchange.id) || !(exchangeMentions(exchange, id) || within(exchange))) continue;
       emitted.add(exchange.id);
@@ -111,6 +119,8 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
   const hops = hopStream(stack, startedAt, input.onHop);
   // Receipts may reach respond.io before sendMessage resolves: collect them all, filter by mId later.
   const receipts: Array<{ mId: string; status: StatusObservation }> = [];
+  // Set once the mId is known: earlier receipts are replayed then.
+  let statusOf: ((receipt: { mId: string; status: StatusObservation }) => unknown) | undefined;
   const anomalies: Array<{ mId?: string; kind: string; message: string }> = [];
   const unsubscribe = stack.emulator.subscribe((event: EmulatorEvent) => {
     if (event.type === 'anomaly') {
@@ -121,7 +131,12 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
     for (const e of webhookBodyOf(event)?.events ?? []) {
       if (e?.type !== 'message_status') continue;
       const value = e.status.value as StatusValue;
-      receipts.push({ mId: e.mId, status: { value, at: event.time, message: e.status.message, source: 'callback' } });
+      const receipt = {
+        mId: e.mId,
+        status: { value, at: event.time, message: e.status.message, source: 'callback' as const },
+      };
+      receipts.push(receipt);
+      statusOf?.(receipt);
     }
   });
   try {
@@ -137,6 +152,9 @@ export async function followOutbound(stack: LocalStack, input: FollowOutboundInp
     const mId = record.mId ?? undefined;
     if (mId) hops.follow(mId);
     const first = record.statuses.find((s) => s.source === 'emulator' && s.value !== 'pending');
+    if (first) input.onStatus?.(first.value as StatusValue);
+    for (const receipt of receipts) if (receipt.mId === mId) input.onStatus?.(receipt.status.value);
+    statusOf = (receipt) => receipt.mId === mId && input.onStatus?.(receipt.status.value);
     const statuses = (): StatusObservation[] => [
       ...(first
         ? [

@@ -15,8 +15,8 @@ export interface LiveSendOptions {
   baseUrl: string;
   /** Developer API access token (not the channel token). */
   apiToken: string;
-  /** Numeric channel ID of the Developer API. */
-  channelId: number;
+  /** Numeric channel ID of the Developer API; omitted: the contact's last interacted channel. */
+  channelId?: number | null;
   /** `+60…`, `email:…`, `id:123` or `phone:+60…`. */
   to: string;
   message: Message;
@@ -33,14 +33,15 @@ export interface LiveSendResult extends Timeline {
 }
 
 /**
- * The Developer API contact identifier for a `--to` value.
- * @example contactIdentifier('+60177872890') // 'phone:+60177872890'
+ * The Developer API contact identifier for a `--to` value. Bare digits are a phone number
+ * without its "+", as respond.io's MCP server reads them; a contact id needs `id:`.
+ * @example contactIdentifier('60177872890') // 'phone:+60177872890'
  */
 export function contactIdentifier(to: string): string {
   if (/^(id|email|phone):/.test(to)) return to;
   if (to.startsWith('+')) return `phone:${to}`;
   if (to.includes('@')) return `email:${to}`;
-  if (/^\d+$/.test(to)) return `id:${to}`;
+  if (/^\d+$/.test(to)) return `phone:+${to}`;
   throw new CliError(`--to ${JSON.stringify(to)}: not a Developer API contact identifier`, {
     hint: 'use a phone number (+60177872890), an email, id:<number> or phone:<E.164>',
   });
@@ -96,7 +97,10 @@ export async function runLiveSend(options: LiveSendOptions): Promise<LiveSendRes
   const t0 = performance.now();
   const sent = await call(doFetch, `${base}/contact/${contact}/message`, options.apiToken, {
     method: 'POST',
-    body: { channelId: options.channelId, message: options.message },
+    body:
+      options.channelId == null
+        ? { message: options.message }
+        : { channelId: options.channelId, message: options.message },
   });
   if (sent.status !== 200) throw apiError('send', sent.status, sent.body);
   const parsed = DevApiSendResponseSchema.safeParse(sent.body);
@@ -130,8 +134,12 @@ export async function runLiveSend(options: LiveSendOptions): Promise<LiveSendRes
     if (got.status === 200) {
       const message = DevApiMessageSchema.safeParse(got.body);
       if (!message.success) throw apiError('message answered an unexpected body', got.status, got.body);
-      mId = message.data.channelMessageId ?? undefined;
-      const fresh = message.data.status
+      const channelMessageId = message.data.channelMessageId;
+      mId =
+        channelMessageId === null || channelMessageId === undefined || channelMessageId === ''
+          ? undefined
+          : String(channelMessageId);
+      const fresh = (message.data.status ?? [])
         .filter((s) => s.value !== 'pending')
         .map(
           (s, i): StatusObservation => ({

@@ -32,13 +32,20 @@ export interface SendOptions {
   devApi?: { url?: string; token?: string; channelId?: number };
   /** Reuse a running local stack instead of starting one (demo, benchmarks). */
   stack?: LocalStack;
+  /** Start a stack of its own even when the project's `dev` is running. */
+  ownStack?: boolean;
   stackOptions?: StackOptions;
   onStart?(line: string): void;
   onHop?(hop: Hop): void;
+  /** Offline outbound: the statuses awaited, then each one as it arrives. */
+  onWait?(wait: { expect: StatusValue[]; timeoutMs: number }): void;
+  onStatus?(value: StatusValue): void;
 }
 
 export interface SendReport extends Timeline {
   mode: 'offline' | 'live';
+  /** Offline: the running `dev` session's pid when the message went through it. */
+  devSession?: { pid: number; bridgeUrl: string };
   direction: 'outbound' | 'inbound';
   to: string;
   scenario?: Scenario;
@@ -61,9 +68,14 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
     if (options.inbound) throw usageError('--inbound cannot be combined with --live', 'drop one of them');
     return sendLive(options, message, timeoutMs);
   }
-  const { startLocalStack, followOutbound, followInbound } = await import('./stack.js');
+  const [{ followOutbound, followInbound }, { openStack, sessionLine }] = await Promise.all([
+    import('./stack.js'),
+    import('./session-stack.js'),
+  ]);
   const stack =
-    options.stack ?? (await startLocalStack({ cwd: options.cwd, env: options.env, ...options.stackOptions }));
+    options.stack ??
+    (await openStack({ cwd: options.cwd, env: options.env, ownStack: options.ownStack, ...options.stackOptions }));
+  if (!options.stack && stack.session) options.onStart?.(sessionLine(stack.session));
   try {
     const to = options.to ?? stack.defaultContact;
     if (options.inbound) {
@@ -74,6 +86,7 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
       return {
         ...timeline,
         mode: 'offline',
+        ...devSessionOf(stack),
         direction: 'inbound',
         to,
         message,
@@ -83,7 +96,7 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
           : `inbound message did not reach respond.io within ${formatDuration(timeoutMs)}`,
       };
     }
-    if (stack.channel.idType === 'custom' && !stack.emulator.listContacts().some((c) => c.contactId === to)) {
+    if (stack.channel.idType === 'custom' && !(await stack.emulator.listContacts()).some((c) => c.contactId === to)) {
       // respond.io rule: on a Custom ID channel the business cannot send the first message.
       options.onStart?.(`${to} writes first (on a Custom ID channel respond.io cannot start the conversation)`);
       const hello = await followInbound(stack, { from: to, text: 'Hi', timeoutMs, onHop: options.onHop });
@@ -93,7 +106,7 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
     }
     const expect = options.expect ?? DEFAULT_EXPECT.filter((s) => stack.capabilities.statuses.includes(s));
     const scenario = options.scenario;
-    if (scenario) stack.setScenario(to, scenario);
+    if (scenario) await stack.setScenario(to, scenario);
     const unreported = expect.filter((s) => !stack.capabilities.statuses.includes(s));
     const note = unreported.length
       ? ` (the adapter declares it never reports ${unreported.join(', ')}: expect a timeout)`
@@ -101,11 +114,23 @@ export async function runSend(options: SendOptions): Promise<SendReport> {
     options.onStart?.(
       `respond.io sends a ${message.type} message to ${to}${scenario ? ` (scenario ${scenario})` : ''}, expecting ${expect.join(', ')}${note}`,
     );
-    const timeline = await followOutbound(stack, { to, message, expect, timeoutMs, onHop: options.onHop });
-    return finish(timeline, { mode: 'offline', to, scenario, message, timeoutMs });
+    options.onWait?.({ expect, timeoutMs });
+    const timeline = await followOutbound(stack, {
+      to,
+      message,
+      expect,
+      timeoutMs,
+      onHop: options.onHop,
+      onStatus: options.onStatus,
+    });
+    return { ...finish(timeline, { mode: 'offline', to, scenario, message, timeoutMs }), ...devSessionOf(stack) };
   } finally {
     if (!options.stack) await stack.close();
   }
+}
+
+function devSessionOf(stack: LocalStack): Pick<SendReport, 'devSession'> {
+  return stack.session ? { devSession: { pid: stack.session.pid, bridgeUrl: stack.session.bridgeUrl } } : {};
 }
 
 async function sendLive(options: SendOptions, message: Message, timeoutMs: number): Promise<SendReport> {

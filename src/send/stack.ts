@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { AdapterCapabilities } from '../bridge/adapter.js';
 import type { BridgeLogEntry } from '../bridge/logging.js';
 import type { IdType } from '../contract/ids.js';
-import type { EmulatorEvent, EmulatorHandle } from '../emulator/types.js';
+import type { DevSessionInfo } from '../dev/session-file.js';
+import type { ContactRecord, EmulatorEvent, EmulatorHandle } from '../emulator/types.js';
 import { CliError } from '../errors.js';
 import { type Exchange, ExchangeFeed } from '../exchange.js';
 import type { ProviderMock, Scenario } from '../mock-provider/types.js';
@@ -38,10 +39,17 @@ export interface StackOptions {
   onLog?: (entry: BridgeLogEntry) => void;
 }
 
+/** What a stack's users need of respond.io's side: in-process, or a running dev's over HTTP. */
+export type StackEmulator = Pick<EmulatorHandle, 'subscribe' | 'sendMessage'> & {
+  listContacts(): ContactRecord[] | Promise<ContactRecord[]>;
+};
+
 export interface LocalStack {
   project: { root: string; name: string; template?: string };
   bridgeUrl: string;
-  emulator: EmulatorHandle;
+  emulator: StackEmulator;
+  /** Set when this stack is a running `dev` session, driven over HTTP. */
+  session?: DevSessionInfo;
   /** The stand-in provider, when the project's template has one. */
   provider?: ProviderMock;
   channel: { channelId: string; token: string; idType: IdType };
@@ -54,16 +62,19 @@ export interface LocalStack {
   /** Every exchange of either leg the bridge recorded, oldest first. */
   exchanges: Exchange[];
   feed: ExchangeFeed;
-  setScenario(contactId: string, scenario: Scenario): void;
+  setScenario(contactId: string, scenario: Scenario): void | Promise<void>;
   /** Resolves once the provider made every callback it planned and the outbox delivered them. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** A stack this process started: its emulator is in-process, with everything it offers. */
+export type OwnStack = LocalStack & { emulator: EmulatorHandle };
+
 const DEFAULT_CONTACT: Record<IdType, string> = { phone: '+60177872890', custom: '100200300' };
 
 /** Turns the emulator's webhook intake into observed events (contract problems attached). */
-function observe(event: EmulatorEvent, push: (e: ObservedEvent) => void): void {
+export function observe(event: EmulatorEvent, push: (e: ObservedEvent) => void): void {
   // 429/401/503 answers are not contract verdicts: the outbox retries those.
   if (event.type === 'webhook.rejected' && event.status !== 400) return;
   const body = webhookBodyOf(event);
@@ -93,7 +104,7 @@ async function startStandIn(root: string, template: string | undefined, stepMs?:
  * Starts emulator, stand-in provider and the project's bridge, wired to each other.
  * @example const stack = await startLocalStack({ cwd: projectDir }); ...; await stack.close()
  */
-export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: StackOptions = {}): Promise<OwnStack> {
   const cwd = options.cwd ?? process.cwd();
   if (!findProjectRoot(cwd)) {
     throw new CliError(`no custom-channel project found in ${cwd} or above`, {
@@ -101,7 +112,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
   }
   const project = loadProject(cwd, options.env ?? process.env);
-  const adapter = await loadAdapter(project.adapterPath);
+  // Loaded while the emulator and the provider start: transpiling is most of a cold start.
+  const adapterLoading = loadAdapter(project.adapterPath);
+  adapterLoading.catch(() => {});
   const stateDir = await mkdtemp(join(tmpdir(), 'custom-channel-run-'));
   const closers: Array<() => Promise<unknown>> = [() => rm(stateDir, { recursive: true, force: true })];
   let closing: Promise<void> | undefined;
@@ -129,6 +142,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     const env = { ...project.env, ...(provider?.env ?? {}) };
     const channel = { channelId: emulator.channel.channelId, token: emulator.channel.token, idType: project.idType };
     const { startBridge } = await import('../bridge/index.js');
+    const adapter = await adapterLoading;
     const bridge = await startBridge({
       adapter,
       channel,

@@ -7,7 +7,7 @@ import type { Exchange } from '../exchange.js';
 import type { StatusAnalysis, StatusObservation } from './statuses.js';
 
 /** `you`: the Developer API client (`send --live`). */
-export type Party = 'respond.io' | 'bridge' | 'provider' | 'contact' | 'you';
+export type Party = 'respond.io' | 'bridge' | 'provider' | 'contact' | 'you' | 'send queue';
 
 export interface Hop {
   /** Milliseconds since the flow started. */
@@ -81,6 +81,18 @@ export function buildHop(exchange: Exchange, t0: number): Hop {
   const ok = exchange.status >= 200 && exchange.status < 300;
   const base = { at: exchange.time - t0, status: exchange.status, latencyMs: exchange.latencyMs, ok };
   const error = exchange.error ?? (record(record(exchange.responseBody).error).message as string | undefined);
+  if (exchange.leg === 'queue') {
+    // The bridge's send queue: QUEUED, ATTEMPT (a failed try), SENT (with the provider's id), FAILED.
+    const body = record(exchange.requestBody);
+    const step = String(body.step ?? exchange.method.toLowerCase());
+    const detail =
+      step === 'sent'
+        ? `provider id ${body.providerMId} -> mId ${exchange.mId} (try ${body.attempts})`
+        : step === 'queued'
+          ? `mId ${exchange.mId} answered; ${body.attempts} tries so far${body.lastError ? `: ${body.lastError}` : ''}`
+          : `try ${body.attempts}${error ? `: ${error}` : ''}${typeof body.nextAt === 'number' ? `; next in ${Math.max(0, body.nextAt - exchange.time)} ms` : ''}`;
+    return { ...base, ok: step === 'queued' || step === 'sent', from: 'bridge', to: 'send queue', label: step, detail };
+  }
   if (exchange.leg === 'respondio' && exchange.direction === 'in') {
     const mId = record(exchange.responseBody).mId;
     return {

@@ -156,7 +156,15 @@ async function sendCase(testCase: SimulateCase, options: EngineOptions, state: R
   if (testCase.auth === 'wrong') headers.authorization = `Bearer ${WRONG_TOKEN}`;
   const probe = testCase.expect.status === 401;
   const timeLimitMs = probe ? (options.authTimeLimitMs ?? 2000) : (options.requestTimeoutMs ?? 10_000);
-  const url = new URL(testCase.path, options.target.endsWith('/') ? options.target : `${options.target}/`).href;
+  // `{{env:NAME}}` in the path: a provider secret in the query (ClickSend's ?secret=, Gupshup's), masked when shown.
+  const filled: string[] = [];
+  const path = testCase.path.replace(/\{\{\s*env:([A-Za-z0-9_]+)\s*\}\}/g, (_, key: string) => {
+    const value = options.env?.[key] ?? '';
+    if (value) filled.push(encodeURIComponent(value));
+    return encodeURIComponent(value);
+  });
+  const url = new URL(path, options.target.endsWith('/') ? options.target : `${options.target}/`).href;
+  const shownUrl = filled.reduce((text, value) => text.split(value).join(maskSecret(value)), url);
   const since = options.observer?.mark() ?? 0;
   const response = await send(
     url,
@@ -195,7 +203,7 @@ async function sendCase(testCase: SimulateCase, options: EngineOptions, state: R
       name: testCase.name,
       description: testCase.description,
       ok: checks.every((c) => c.ok),
-      request: { method: testCase.method, url, headers: maskCaseHeaders(headers, testCase.headers), body },
+      request: { method: testCase.method, url: shownUrl, headers: maskCaseHeaders(headers, testCase.headers), body },
       response,
       events,
       checks,

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { usageError } from '../errors.js';
+import { assertSafePath, forbiddenKey } from '../lib/safe-path.js';
 
 export interface PlaceholderValues {
   channelId: string;
@@ -113,6 +114,13 @@ export function parseOverride(raw: string): Override {
       'e.g. --override message.text="Hi there" --override events[0].timestamp=0',
     );
   }
+  const forbidden = forbiddenKey(path);
+  if (forbidden) {
+    throw usageError(
+      `--override ${JSON.stringify(raw)}: "${forbidden}" is not allowed in a path`,
+      'name a field of the payload, e.g. --override message.text=hi',
+    );
+  }
   const text = raw.slice(eq + 1);
   let value: unknown = text;
   try {
@@ -127,6 +135,7 @@ export function parseOverride(raw: string): Override {
 export function applyOverrides(target: unknown, overrides: readonly Override[]): unknown {
   const root = structuredClone(target) as Record<string | number, unknown>;
   for (const override of overrides) {
+    assertSafePath(override.path);
     let node = root as Record<string | number, unknown>;
     override.path.forEach((key, index) => {
       if (index === override.path.length - 1) {

@@ -39,6 +39,10 @@ export interface SimulateOptions {
   requestTimeoutMs?: number;
   /** How long to wait for the events a case should cause (default 3000 ms). */
   eventWaitMs?: number;
+  /** Start a stack of its own even when the project's `dev` is running. */
+  ownStack?: boolean;
+  /** Called first when the running dev session is used. */
+  onSession?(line: string): void;
   onCase?(result: CaseResult): void;
   /** The local bridge's log lines (the adapter's `ctx.log`); not used with `target`. */
   onLog?: StackOptions['onLog'];
@@ -46,8 +50,11 @@ export interface SimulateOptions {
 
 export interface SimulateReport {
   target: string;
-  /** `local`: the project's bridge, emulator and stand-in provider were started for this run. */
-  mode: 'local' | 'target';
+  /**
+   * `local`: the project's bridge, emulator and stand-in provider were started for this run;
+   * `session`: the running `dev` session's were used.
+   */
+  mode: 'local' | 'session' | 'target';
   /** False when nothing watched respond.io's side (an external `--target`). */
   eventsObserved: boolean;
   cases: CaseResult[];
@@ -111,8 +118,16 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
     });
     return summarize(options.target, 'target', false, results, started);
   }
-  const { startLocalStack } = await import('../send/stack.js');
-  const stack = await startLocalStack({ cwd, env: options.env, onLog: options.onLog });
+  const { openStack, sessionLine } = await import('../send/session-stack.js');
+  // The mock provider's pause between callbacks only slows the event checks down here.
+  const stack = await openStack({
+    cwd,
+    env: options.env,
+    ownStack: options.ownStack,
+    providerStepMs: 10,
+    onLog: options.onLog,
+  });
+  if (stack.session) options.onSession?.(sessionLine(stack.session));
   try {
     const all = adaptCasesToCapabilities(listSimulateCases(stack.project.root), stack.capabilities);
     const cases = wanted.length === 0 ? all : selectCases(all, wanted);
@@ -131,7 +146,7 @@ export async function runSimulate(options: SimulateOptions): Promise<SimulateRep
       eventWaitMs: options.eventWaitMs,
       onCase: options.onCase,
     });
-    return summarize(stack.bridgeUrl, 'local', true, results, started);
+    return summarize(stack.bridgeUrl, stack.session ? 'session' : 'local', true, results, started);
   } finally {
     await stack.close();
   }

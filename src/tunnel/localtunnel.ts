@@ -5,7 +5,10 @@
  * localtunnel's client for the data sockets, because its own `open()` retries the
  * registration every second forever and cannot be stopped: a timed-out attempt would leak
  * a loop that later opens an orphan tunnel. The `Tunnel` class and its `_init`/`_getInfo`
- * hooks are those of localtunnel 2.0.2, pinned exactly in package.json.
+ * hooks are those of localtunnel 2.0.2, as kept by its maintained fork `@n8n/localtunnel` 3.0.0
+ * (pinned exactly in package.json): the same client on axios 1.x, so a consumer install
+ * resolves no vulnerable axios. The original `localtunnel` stays a devDependency: the tests'
+ * reference client.
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -44,7 +47,7 @@ type LtClientClass = new (
 
 let clientClass: LtClientClass | undefined;
 function loadClientClass(): LtClientClass {
-  clientClass ??= createRequire(import.meta.url)('localtunnel/lib/Tunnel.js') as LtClientClass;
+  clientClass ??= createRequire(import.meta.url)('@n8n/localtunnel/lib/Tunnel.js') as LtClientClass;
   return clientClass;
 }
 

@@ -8,6 +8,7 @@
  * Close it before the bridge: open tunnel sockets keep the HTTP server from closing.
  */
 import { messageOf } from '../errors.js';
+import { withTimeout } from '../lib/timeout.js';
 import { type Tunnel, type TunnelOpener, TunnelRefusedError } from './types.js';
 
 /** Header that skips loca.lt's reminder page; harmless elsewhere. */
@@ -25,7 +26,7 @@ export interface CanaryOptions {
 }
 
 export interface BackoffOptions {
-  /** First retry delay (default 250 ms), doubled on each failure up to `maxMs` (default 8 s). */
+  /** First retry delay (default 250 ms), doubled on each failure up to `maxMs` (default 60 s). */
   initialMs?: number;
   maxMs?: number;
 }
@@ -45,12 +46,16 @@ export interface TunnelSupervisorOptions {
   /** False for a URL we cannot reopen (bring your own): canary failures are reported, not acted on. */
   replaceable?: boolean;
   fetch?: typeof fetch;
+  /** The tunnel server's host, named in failure messages (e.g. `localtunnel.me`). */
+  host?: string;
+  /** What to suggest on the first failure to open, once (e.g. `--no-tunnel`). */
+  failureHint?: string;
 }
 
 export type TunnelEvent =
   | { type: 'opening'; attempt: number; subdomain?: string }
   | { type: 'open'; url: string; previousUrl?: string; changed: boolean }
-  | { type: 'open-failed'; attempt: number; error: string; retryInMs: number }
+  | { type: 'open-failed'; attempt: number; error: string; retryInMs: number; hint?: string }
   | { type: 'down'; url: string; reason: string }
   | { type: 'canary-ok'; url: string; latencyMs: number }
   | { type: 'canary-failed'; url: string; error: string; consecutive: number }
@@ -68,6 +73,37 @@ export interface TunnelSupervisor {
   replace(reason?: string): void;
   /** Idempotent: stops retrying and closes the tunnel. */
   close(): Promise<void>;
+}
+
+/** The error codes of `error` and its causes (fetch and axios wrap the socket's error). */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    const named = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(
+      messageOf(e),
+    );
+    if (named) codes.push(named[1]);
+  }
+  return codes;
+}
+
+/**
+ * One line naming the host and the cause of a failed open.
+ * @example describeOpenError(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), 'localtunnel.me') // 'cannot resolve localtunnel.me'
+ */
+export function describeOpenError(error: unknown, hostName?: string): string {
+  const host = hostName ?? 'the tunnel server';
+  const codes = codesOf(error);
+  const has = (...names: string[]) => names.some((name) => codes.includes(name));
+  if (has('ENOTFOUND', 'EAI_AGAIN')) return `cannot resolve ${host} (no DNS: offline?)`;
+  if (has('ECONNREFUSED')) return `${host} refused the connection`;
+  if (has('EHOSTUNREACH', 'ENETUNREACH')) return `${host} is unreachable (no network?)`;
+  if (has('ECONNRESET')) return `${host} closed the connection`;
+  if (has('ETIMEDOUT')) return `no answer from ${host}`;
+  const message = messageOf(error);
+  return !hostName || message.includes(hostName) ? message : `${hostName}: ${message}`;
 }
 
 interface Waker {
@@ -101,7 +137,8 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
   };
   const openTimeoutMs = options.openTimeoutMs ?? 10_000;
   const initialDelay = options.backoff?.initialMs ?? 250;
-  const maxDelay = options.backoff?.maxMs ?? 8_000;
+  const maxDelay = options.backoff?.maxMs ?? 60_000;
+  let hinted = false;
   const replaceable = options.replaceable !== false;
   const fetchImpl = options.fetch ?? fetch;
   const canary = options.canary === false ? undefined : options.canary;
@@ -162,10 +199,11 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
     let timer: NodeJS.Timeout | undefined;
     const probe = async () => {
       const started = Date.now();
+      const deadline = withTimeout(undefined, timeout);
       try {
         const response = await fetchImpl(target, {
           headers: { [BYPASS_REMINDER_HEADER]: '1', 'user-agent': 'custom-channel-canary' },
-          signal: AbortSignal.timeout(timeout),
+          signal: deadline.signal,
         });
         await response.arrayBuffer();
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -181,6 +219,8 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
           down.wake(`canary: ${reason} (${consecutive} in a row)`);
           return;
         }
+      } finally {
+        deadline.clear();
       }
       if (!stopped) timer = setTimeout(probe, interval);
     };
@@ -205,7 +245,15 @@ export function startTunnelSupervisor(options: TunnelSupervisorOptions): TunnelS
         // An auto-assigned subdomain the server refuses (still held by our dead tunnel) is not worth insisting on.
         if (error instanceof TunnelRefusedError && !options.subdomain && failures >= 2) subdomain = undefined;
         const retryInMs = Math.min(maxDelay, initialDelay * 2 ** (failures - 1));
-        emit({ type: 'open-failed', attempt, error: messageOf(error), retryInMs });
+        const hint = hinted ? undefined : options.failureHint;
+        hinted = true;
+        emit({
+          type: 'open-failed',
+          attempt,
+          error: describeOpenError(error, options.host),
+          retryInMs,
+          ...(hint ? { hint } : {}),
+        });
         await sleep(retryInMs);
         continue;
       }

@@ -3,7 +3,7 @@
  * whether to ask at all (only when stdin is a TTY); Ctrl-C rejects with inquirer's
  * `ExitPromptError`, which the CLI maps to exit 130.
  */
-import { confirm, input, select } from '@inquirer/prompts';
+import { confirm, input, password, select } from '@inquirer/prompts';
 import { type IdType, idTypeLabels } from '../contract/ids.js';
 
 /** Project (npm package) name; `validate` returns an error text or `undefined`. */
@@ -43,4 +43,14 @@ export function askIdType(defaultType: IdType): Promise<IdType> {
 /** Whether to run `npm install` now. */
 export function askInstall(defaultValue = true): Promise<boolean> {
   return confirm({ message: 'Install dependencies now (npm install)?', default: defaultValue });
+}
+
+/** A setting's value for `config set`; secrets are typed without echo. */
+export function askSetting(message: string, hidden: boolean): Promise<string> {
+  return hidden ? password({ message }) : input({ message });
+}
+
+/** A yes/no question that defaults to no (for what cannot be undone). */
+export function askConfirm(message: string): Promise<boolean> {
+  return confirm({ message, default: false });
 }

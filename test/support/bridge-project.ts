@@ -76,14 +76,15 @@ export function spawnBridge(
   root: string,
   webhookUrl: string,
   args: string[] = [],
+  channel: { channelId: string; token: string } = E2E_CHANNEL,
   env: Record<string, string> = {},
 ): BridgeProcess {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...args], {
     cwd: root,
     env: {
       ...process.env,
-      RESPONDIO_CHANNEL_ID: E2E_CHANNEL.channelId,
-      RESPONDIO_CHANNEL_TOKEN: E2E_CHANNEL.token,
+      RESPONDIO_CHANNEL_ID: channel.channelId,
+      RESPONDIO_CHANNEL_TOKEN: channel.token,
       RESPONDIO_WEBHOOK_URL: webhookUrl,
       XDG_CONFIG_HOME: join(root, '.config'),
       NO_COLOR: '1',

@@ -25,7 +25,8 @@ export interface DevProcess {
 export function startDevProcess(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): DevProcess {
   const child = spawn(process.execPath, [BIN, 'dev', '--json', ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    // Port 0: tests never take the inspector's fixed default (4040).
+    env: { ...process.env, NO_COLOR: '1', CUSTOM_CHANNEL_INSPECTOR_PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: DevEventLine[] = [];

@@ -224,6 +224,9 @@ function setupFilters(): void {
   bind('f-status', 'status');
 }
 
+// The session token came in the URL `dev` printed; the server keeps it in a cookie now, so it
+// leaves the address bar (and the browser history, and any screenshot).
+if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
 setupFilters();
 setupCompose(async (body) => api('/api/compose', body));
 connect();

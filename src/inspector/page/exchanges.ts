@@ -16,6 +16,7 @@ const LEGS: Record<string, string> = {
   'respondio:out': 'bridge → respond.io',
   'provider:out': 'bridge → provider',
   'provider:in': 'provider → bridge',
+  'queue:out': 'bridge send queue',
 };
 
 /** `respond.io → bridge` and the like. */

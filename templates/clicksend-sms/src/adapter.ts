@@ -10,6 +10,7 @@ import {
   defineAdapter,
   type ProviderRequest,
   safeEqual,
+  throwForProviderStatus,
 } from 'custom-channel';
 import {
   DEFAULT_API_URL,
@@ -58,12 +59,13 @@ function required(ctx: AdapterContext, name: string): string {
 }
 
 /**
- * ClickSend does not sign its pushes. When CLICKSEND_WEBHOOK_SECRET is set, the push URLs
- * configured in ClickSend must carry it as `?secret=...`, and requests without it are refused.
+ * ClickSend does not sign its pushes: the push URLs configured in ClickSend carry
+ * CLICKSEND_WEBHOOK_SECRET as `?secret=...`, and requests without it are refused. Fail closed:
+ * while the secret is unset, every push is refused (anyone could post forged receipts).
  */
 function verifySecret(request: ProviderRequest, ctx: AdapterContext): boolean {
   const secret = ctx.env.CLICKSEND_WEBHOOK_SECRET;
-  if (!secret) return true;
+  if (!secret) return false;
   return safeEqual(request.query.secret ?? '', secret);
 }
 
@@ -107,11 +109,13 @@ export default defineAdapter({
     });
     const answer = await readJson(response);
     const why = [answer.response_code, answer.response_msg].filter(Boolean).join(': ');
-    // 429 and 5xx are ClickSend's trouble, not the message's: a plain Error, which the bridge logs
-    // as a failure of the server before answering respond.io 400 with this text.
-    if (response.status === 429 || response.status >= 500) {
-      throw new Error(`ClickSend answered ${response.status} ${why}`.trim());
+    // 408, 429 and 5xx are ClickSend's trouble, not the message's: RetryableError, so the bridge
+    // retries (honouring Retry-After) and then queues it. ClickSend takes no idempotency key, so a
+    // try that timed out after ClickSend took it may send the SMS twice.
+    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      throwForProviderStatus(response, `ClickSend ${why}`.trim());
     }
+    // Any other 4xx is a refusal of this SMS: respond.io gets the error at once, no retry.
     if (!response.ok) throw new AdapterError(`ClickSend refused the SMS (${response.status} ${why})`.trim());
 
     const sent = answer.data?.messages?.[0];
@@ -128,6 +132,7 @@ export default defineAdapter({
   webhooks: [
     {
       path: INBOUND_PATH,
+      secretEnv: 'CLICKSEND_WEBHOOK_SECRET',
       verify: verifySecret,
       handle(request, ctx) {
         const sms = parseInbound(flatFields(request.body));
@@ -150,6 +155,7 @@ export default defineAdapter({
     },
     {
       path: RECEIPTS_PATH,
+      secretEnv: 'CLICKSEND_WEBHOOK_SECRET',
       verify: verifySecret,
       handle(request, ctx) {
         const fields = flatFields(request.body);

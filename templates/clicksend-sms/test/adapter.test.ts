@@ -87,7 +87,7 @@ describe('send', () => {
       .send({ channelId: 'c', contactId, message: { type: 'text', text: 'x' } }, down.ctx)
       .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).name).toBe('Error');
+    expect(error).toMatchObject({ name: 'RetryableError', status: 503 });
   });
 
   it('names the missing credential', async () => {
@@ -217,10 +217,13 @@ describe('delivery receipt push', () => {
 });
 
 describe('webhook secret', () => {
-  it('accepts every push without CLICKSEND_WEBHOOK_SECRET and only ?secret= pushes with it', async () => {
+  it('refuses every push without CLICKSEND_WEBHOOK_SECRET (fail closed) and only ?secret= pushes with it', async () => {
     const verify = hook(INBOUND_PATH).verify!;
     const request = buildRequest(INBOUND_PATH, {});
-    expect(await verify(request, buildContext(env).ctx)).toBe(true);
+    const open = buildContext({ ...env, CLICKSEND_WEBHOOK_SECRET: '' }).ctx;
+    expect(await verify(request, open)).toBe(false);
+    expect(await verify({ ...request, query: { secret: '' } }, open)).toBe(false);
+    expect(adapter.webhooks.map((h) => h.secretEnv)).toEqual(['CLICKSEND_WEBHOOK_SECRET', 'CLICKSEND_WEBHOOK_SECRET']);
     const strict = buildContext({ ...env, CLICKSEND_WEBHOOK_SECRET: 'pa55-w0rd-0123456789' }).ctx;
     expect(await verify(request, strict)).toBe(false);
     expect(await verify({ ...request, query: { secret: 'wrong' } }, strict)).toBe(false);
@@ -233,7 +236,12 @@ describe('fixtures', () => {
     const paths = adapter.webhooks.map((h) => h.path);
     const files = readdirSync(join(fixturesDir, 'simulate'));
     expect(files.length).toBeGreaterThan(0);
-    for (const file of files) expect(paths).toContain(fixture<{ path: string }>(`simulate/${file}`).path);
+    for (const file of files) {
+      const path = fixture<{ path: string }>(`simulate/${file}`).path;
+      expect(paths).toContain(path.split('?')[0]);
+      // Pushes carry the secret, as the push URLs configured in ClickSend must.
+      expect(path).toMatch(/\?secret=\{\{env:CLICKSEND_WEBHOOK_SECRET\}\}$/);
+    }
   });
 
   it('uses the fixed clock only when a push has no timestamp', async () => {

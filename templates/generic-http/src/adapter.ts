@@ -11,6 +11,7 @@ import {
   type BridgeEvent,
   defineAdapter,
   type ProviderRequest,
+  throwForProviderStatus,
 } from 'custom-channel';
 import {
   compact,
@@ -96,29 +97,35 @@ export default defineAdapter({
       ...toProviderContent(input.message),
       callbackUrl: ctx.env.PROVIDER_CALLBACK_URL || undefined,
     });
-    const response = await ctx.fetch(`${base}/v1/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-      signal: ctx.signal,
-    });
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    // The same key on every retry of this message: the provider sends it once.
+    if (input.idempotencyKey) headers['idempotency-key'] = input.idempotencyKey;
+    // ctx.fetch carries ctx.signal: the bridge aborts the call when its time is up.
+    const response = await ctx.fetch(`${base}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(body) });
     const answer = await readJson<ProviderAccepted>(response);
     const why = [answer.error?.code, answer.error?.message].filter(Boolean).join(': ');
-    // 429 and 5xx may pass on a retry: a plain Error lets the bridge's retry policy decide.
-    if (response.status === 429 || response.status >= 500) {
-      throw new Error(`provider answered ${response.status} ${why}`.trim());
+    // 408, 425, 429 and 5xx -> RetryableError (the bridge retries, honouring Retry-After, then
+    // queues); any other 4xx -> AdapterError (respond.io gets the refusal at once, no retry).
+    throwForProviderStatus(response, why || undefined);
+    if (typeof answer.id !== 'string' || answer.id === '') {
+      // It took the message but did not say under which id: sending again could duplicate it.
+      throw new AdapterError('provider answered without a message id');
     }
-    if (!response.ok) throw new AdapterError(`provider refused the message (${response.status} ${why})`.trim());
-    if (typeof answer.id !== 'string' || answer.id === '') throw new Error('provider answered without a message id');
     return { mId: answer.id };
   },
 
   webhooks: [
     {
       path: WEBHOOK_PATH,
+      // Fail closed: the bridge refuses this route with 401 while the secret is unset, and warns at start.
+      secretEnv: 'PROVIDER_WEBHOOK_SECRET',
       verify(request: ProviderRequest, ctx) {
         const secret = ctx.env.PROVIDER_WEBHOOK_SECRET ?? '';
-        if (!secret) ctx.log.warn('PROVIDER_WEBHOOK_SECRET is not set: every provider callback is refused');
+        if (!secret) return false;
         return verifySignature(request.rawBody, request.headers[SIGNATURE_HEADER], secret);
       },
       handle(request, ctx) {

@@ -84,14 +84,24 @@ describe('send', () => {
     }
   });
 
-  it('turns a 429 or 5xx into a plain (retryable) error, and so a network failure', async () => {
+  it('turns a 429 or 5xx into a RetryableError (the bridge retries, then queues), and lets a network failure through', async () => {
     const limited = buildContext(env, { status: 429, body: fixture('api/error-rate-limited.json') });
     const send = (ctx: typeof limited.ctx) =>
       adapter.send({ channelId: 'c', contactId, message: { type: 'text', text: 'x' } }, ctx);
-    await expect(send(limited.ctx)).rejects.toThrow(/429 rate_limited/);
-    await expect(send(limited.ctx)).rejects.not.toMatchObject({ name: 'AdapterError' });
-    await expect(send(buildContext(env, { status: 503, body: {} }).ctx)).rejects.toThrow(/503/);
+    await expect(send(limited.ctx)).rejects.toThrow(/429: rate_limited/);
+    await expect(send(limited.ctx)).rejects.toMatchObject({ name: 'RetryableError', status: 429 });
+    await expect(send(buildContext(env, { status: 503, body: {} }).ctx)).rejects.toMatchObject({
+      name: 'RetryableError',
+      status: 503,
+    });
     await expect(send(buildContext(env, new TypeError('fetch failed')).ctx)).rejects.toThrow('fetch failed');
+  });
+
+  it('passes the idempotency key the bridge gives each message on to the provider', async () => {
+    const { ctx, calls } = buildContext(env, accepted);
+    const message = { type: 'text' as const, text: 'x' };
+    await adapter.send({ channelId: 'c', contactId, message, idempotencyKey: 'cc-123' }, ctx);
+    expect(calls[0].headers['idempotency-key']).toBe('cc-123');
   });
 
   it('says which setting is missing', async () => {
@@ -117,10 +127,9 @@ describe('webhook /webhooks/provider', () => {
     const unsigned = { ...signedRequest(WEBHOOK_PATH, body), headers: {} };
     expect(await hook.verify?.(unsigned, ctx)).toBe(false);
     const noSecret = buildContext({ ...env, PROVIDER_WEBHOOK_SECRET: '' });
+    // Fail closed: no secret, no callback (the bridge also refuses the route and warns at start).
     expect(await hook.verify?.(signedRequest(WEBHOOK_PATH, body, ''), noSecret.ctx)).toBe(false);
-    expect(noSecret.logs.map((l) => l.msg)).toContain(
-      'PROVIDER_WEBHOOK_SECRET is not set: every provider callback is refused',
-    );
+    expect(hook.secretEnv).toBe('PROVIDER_WEBHOOK_SECRET');
     expect(logs).toEqual([]);
   });
 

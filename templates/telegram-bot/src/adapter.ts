@@ -11,6 +11,7 @@ import {
   defineAdapter,
   type Message,
   type ProviderRequest,
+  RetryableError,
   safeEqual,
 } from 'custom-channel';
 import {
@@ -58,9 +59,13 @@ async function callApi<T>(ctx: AdapterContext, method: string, params: Record<st
   if (answer.ok && answer.result !== undefined) return answer.result;
   const code = answer.error_code ?? response.status;
   const why = `Telegram ${method}: ${code} ${answer.description ?? 'error'}`;
-  // Flood control and Telegram's own failures are the server's trouble (a plain Error, logged by the
-  // bridge); the rest are refusals of this message (an AdapterError). respond.io gets 400 either way.
-  if (code === 429 || code >= 500) throw new Error(why);
+  // Flood control (429, with parameters.retry_after in seconds) and Telegram's own failures may
+  // pass later: RetryableError, so the bridge retries after retry_after and then queues it. The
+  // rest are refusals of this message (AdapterError): respond.io gets the error at once.
+  if (code === 429 || code >= 500) {
+    const after = answer.parameters?.retry_after;
+    throw new RetryableError(why, { status: code, retryAfterMs: typeof after === 'number' ? after * 1000 : undefined });
+  }
   throw new AdapterError(why);
 }
 
@@ -96,9 +101,10 @@ async function attachmentOf(ctx: AdapterContext, inbound: InboundFile): Promise<
   return attachment;
 }
 
+/** Fail closed: without TELEGRAM_WEBHOOK_SECRET anyone could post forged updates, so none is accepted. */
 function verifySecret(request: ProviderRequest, ctx: AdapterContext): boolean {
   const secret = ctx.env.TELEGRAM_WEBHOOK_SECRET;
-  if (!secret) return true;
+  if (!secret) return false;
   return safeEqual(request.headers['x-telegram-bot-api-secret-token'] ?? '', secret);
 }
 
@@ -109,6 +115,8 @@ export default defineAdapter({
     attachmentTypes: ['image', 'video', 'audio', 'file'],
     // The Bot API has no delivery or read receipts.
     statuses: ['sent'],
+    // Telegram's broadcast limit: about 30 messages per second. The send queue keeps under it.
+    sendRate: 30,
   },
 
   async send(input, ctx) {
@@ -120,6 +128,8 @@ export default defineAdapter({
   webhooks: [
     {
       path: WEBHOOK_PATH,
+      // The bridge refuses this route with 401 while the secret is unset, and warns at start.
+      secretEnv: 'TELEGRAM_WEBHOOK_SECRET',
       verify: verifySecret,
       async handle(request, ctx) {
         const update = request.body as Update | undefined;

@@ -118,7 +118,7 @@ describe('send', () => {
     ['api/error-chat-not-found.json', 400, 'AdapterError', /chat not found/],
     ['api/error-bot-blocked.json', 403, 'AdapterError', /bot was blocked/],
     ['api/error-unauthorized.json', 401, 'AdapterError', /401 Unauthorized/],
-    ['api/error-too-many-requests.json', 429, 'Error', /retry after 5/],
+    ['api/error-too-many-requests.json', 429, 'RetryableError', /retry after 5/],
   ])('turns %s into an error the bridge understands', async (file, status, name, text) => {
     const { ctx } = buildContext(env, { sendMessage: { status, body: fixture(file) } });
     const error = await adapter
@@ -127,6 +127,8 @@ describe('send', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe(name);
     expect((error as Error).message).toMatch(text);
+    // Telegram's parameters.retry_after (seconds) is what the bridge waits before the next try.
+    if (status === 429) expect(error).toMatchObject({ retryAfterMs: 5000 });
   });
 
   it('refuses a contact id that is not a chat id, and maps group ids both ways', async () => {
@@ -226,10 +228,13 @@ describe('webhook updates', () => {
     expect((await handle('updates/sticker.json')).result.events).toEqual([]);
   });
 
-  it('checks X-Telegram-Bot-Api-Secret-Token when TELEGRAM_WEBHOOK_SECRET is set', async () => {
+  it('checks X-Telegram-Bot-Api-Secret-Token, and refuses every update while TELEGRAM_WEBHOOK_SECRET is unset', async () => {
     const verify = hook(WEBHOOK_PATH).verify!;
     const request = buildRequest(WEBHOOK_PATH, fixture('updates/text.json'));
-    expect(await verify(request, buildContext(env).ctx)).toBe(true);
+    const open = buildContext({ ...env, TELEGRAM_WEBHOOK_SECRET: '' }).ctx;
+    expect(await verify(request, open)).toBe(false);
+    expect(await verify({ ...request, headers: { 'x-telegram-bot-api-secret-token': '' } }, open)).toBe(false);
+    expect(hook(WEBHOOK_PATH).secretEnv).toBe('TELEGRAM_WEBHOOK_SECRET');
     const strict = buildContext({ ...env, TELEGRAM_WEBHOOK_SECRET: 's3cret-token_0123456789' }).ctx;
     expect(await verify(request, strict)).toBe(false);
     const signed = { ...request, headers: { 'x-telegram-bot-api-secret-token': 's3cret-token_0123456789' } };

@@ -1,0 +1,138 @@
+/**
+ * One try of `adapter.send` under a timeout, and what it came to: the provider's mId, a
+ * refusal (never retried) or a failure worth another try. Shared by `/message` (tries inside
+ * its answer budget) and the send queue (tries in the background).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { MId } from '../contract/webhook.js';
+import { messageOf } from '../errors.js';
+import { parseRetryAfter } from '../outbox/backoff.js';
+import { type Adapter, AdapterError, RetryableError, type SendInput } from './adapter.js';
+import { buildContext, type ContextDeps, type ExchangeTags, type FetchProbe } from './context.js';
+import { isNetworkError, isRetryableStatus } from './provider-status.js';
+
+export type AttemptOutcome =
+  | { ok: true; mId: string }
+  /** The provider will not take it: respond.io gets `status` (4xx) and `error` at once. */
+  | { ok: false; retry: false; status: number; error: string }
+  /** May pass later: network error, timeout, provider 408/425/429/5xx, `RetryableError`. */
+  | { ok: false; retry: true; error: string; retryAfterMs?: number; timedOut?: boolean };
+
+function isNamed<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): error is T {
+  return error instanceof type || (error instanceof Error && error.name === type.name);
+}
+
+/** The most telling part of a network error: its code (ECONNREFUSED) or its innermost message. */
+function networkDetail(error: unknown): string {
+  let message = messageOf(error);
+  for (
+    let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.code === 'string') return e.code;
+    if (typeof e.message === 'string' && e.message) message = e.message;
+    e = e.cause as typeof e;
+  }
+  return message;
+}
+
+/** Why a thrown error is (or is not) worth another try, given what `ctx.fetch` last saw. */
+export function classifySendError(error: unknown, probe: FetchProbe, now: number, adapterName: string): AttemptOutcome {
+  // By name too: an adapter loaded through its own copy of custom-channel has its own classes.
+  if (isNamed<AdapterError>(error, AdapterError)) {
+    const status = Number(error.status);
+    return { ok: false, retry: false, status: status >= 400 && status < 500 ? status : 400, error: error.message };
+  }
+  if (isNamed<RetryableError>(error, RetryableError)) {
+    const after = Number(error.retryAfterMs);
+    return {
+      ok: false,
+      retry: true,
+      error: error.message,
+      ...(Number.isFinite(after) && after >= 0 ? { retryAfterMs: after } : {}),
+    };
+  }
+  const message = messageOf(error) || `the ${adapterName} adapter failed to send the message`;
+  if (probe.networkError !== undefined || isNetworkError(error)) {
+    return { ok: false, retry: true, error: `provider unreachable: ${networkDetail(probe.networkError ?? error)}` };
+  }
+  if (probe.status !== undefined && isRetryableStatus(probe.status)) {
+    return {
+      ok: false,
+      retry: true,
+      error: `${message} (provider answered ${probe.status})`,
+      retryAfterMs: parseRetryAfter(probe.retryAfter, now),
+    };
+  }
+  // A plain Error with no provider failure behind it is a bug in the adapter: retrying will not fix it.
+  return { ok: false, retry: false, status: 400, error: message };
+}
+
+/**
+ * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
+ * @example const outcome = await attemptSend(adapter, input, deps, log, {}, 5000)
+ */
+export async function attemptSend(
+  adapter: Adapter,
+  input: SendInput,
+  deps: ContextDeps,
+  log: FastifyBaseLogger,
+  tags: ExchangeTags,
+  timeoutMs: number,
+  outer?: AbortSignal,
+): Promise<AttemptOutcome> {
+  const timeoutText = `the provider did not answer within ${Math.round(timeoutMs)} ms`;
+  // Created on first use: an AbortController per request showed up in profiles.
+  let controller: AbortController | undefined;
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const probe: FetchProbe = {};
+  const timeout = new Promise<AttemptOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller?.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
+      resolve({ ok: false, retry: true, error: timeoutText, timedOut: true });
+    }, timeoutMs);
+  });
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (timedOut) controller.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
+      if (outer) {
+        if (outer.aborted) controller.abort(outer.reason);
+        else outer.addEventListener('abort', () => controller?.abort(outer.reason), { once: true });
+      }
+    }
+    return controller.signal;
+  };
+  const ctx = buildContext(deps, log, signal, tags, probe);
+  const send = (async (): Promise<AttemptOutcome> => {
+    try {
+      const result = await adapter.send(input, ctx);
+      const mId = MId.safeParse(result?.mId);
+      if (!mId.success) {
+        log.error({ mId: result?.mId }, 'adapter returned an invalid mId');
+        return {
+          ok: false,
+          retry: false,
+          status: 400,
+          error: `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
+        };
+      }
+      return { ok: true, mId: mId.data };
+    } catch (error) {
+      if (timedOut) return { ok: false, retry: true, error: timeoutText, timedOut: true };
+      const outcome = classifySendError(error, probe, deps.now(), adapter.name);
+      if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
+        log.error({ err: error }, 'adapter send failed');
+      }
+      return outcome;
+    }
+  })();
+  try {
+    return await Promise.race([send, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
