@@ -85,9 +85,20 @@ async function serveChild(kind, redisUrl, webhookUrl) {
   let stop;
   if (kind === 'bridge') {
     const { startBridge } = await import('../dist/index.js');
-    const bridge = await startBridge({ adapter: await benchAdapter(), channel, respondio: { webhookUrl }, redisUrl });
+    // Its own state folder, as on its own machine (the send queue there is locked per folder).
+    const stateDir = mkdtempSync(join(tmpdir(), 'bench-redis-bridge-'));
+    const bridge = await startBridge({
+      adapter: await benchAdapter(),
+      channel,
+      respondio: { webhookUrl },
+      redisUrl,
+      stateDir,
+    });
     url = bridge.url;
-    stop = () => bridge.close();
+    stop = async () => {
+      await bridge.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    };
   } else {
     const [{ default: Fastify }, { Redis }] = await Promise.all([import('fastify'), import('ioredis')]);
     const redis = new Redis(redisUrl);
