@@ -133,6 +133,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     getAdapter,
     adapterName: () => adapterName,
     stats: () => outbox?.stats(),
+    store: () => outbox?.health?.(),
     now,
     metrics: options.metrics,
     readiness: options.readiness,
@@ -163,6 +164,17 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       },
       () => undefined,
     );
+    if (!outbox && options.redisUrl) {
+      // Loaded only when asked for: ioredis stays out of the file-outbox start-up.
+      const { openRedisOutbox } = await import('../outbox/redis-outbox.js');
+      outbox = await openRedisOutbox({
+        url: options.redisUrl,
+        channelId: options.channel.channelId,
+        rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
+        onWarning: (message) => app.log.warn(message),
+      });
+      ownOutbox = true;
+    }
     if (!outbox) {
       outbox = await openFileOutbox({
         ...options.outboxOptions,

@@ -21,6 +21,8 @@ export interface ReadinessOptions {
 export interface ReadinessInput {
   adapter: { name: string } | { error: string };
   stats?: OutboxStats;
+  /** The outbox's own verdict (Redis reachable?), when it gives one. */
+  store?: { ok: boolean; reason?: string };
   delivery: DeliveryHealth;
   now: number;
 }
@@ -40,6 +42,8 @@ export function readiness(input: ReadinessInput, options: ReadinessOptions = {})
   const highWaterMark = options.highWaterMark ?? 10_000;
   const reasons: string[] = [];
   if ('error' in input.adapter) reasons.push(`adapter failed to load: ${input.adapter.error}`);
+  if (input.store && !input.store.ok)
+    reasons.push(`outbox cannot record events: ${input.store.reason ?? 'unavailable'}`);
   if (!input.stats) reasons.push('outbox not open yet');
   else if (input.stats.pending > highWaterMark)
     reasons.push(`outbox over its high-water mark: ${input.stats.pending} pending events (limit ${highWaterMark})`);
@@ -56,6 +60,7 @@ export function readiness(input: ReadinessInput, options: ReadinessOptions = {})
 export interface HealthDeps {
   getAdapter: () => Promise<Adapter>;
   stats: () => OutboxStats | undefined;
+  store?: () => { ok: boolean; reason?: string } | undefined;
   delivery: () => DeliveryHealth;
   now: () => number;
   options?: ReadinessOptions;
@@ -87,7 +92,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     const adapter = await adapterState(deps.getAdapter);
     const stats = deps.stats();
     const delivery = deps.delivery();
-    const verdict = readiness({ adapter, stats, delivery, now: deps.now() }, deps.options);
+    const verdict = readiness({ adapter, stats, store: deps.store?.(), delivery, now: deps.now() }, deps.options);
     return reply.code(verdict.ready ? 200 : 503).send({
       status: verdict.ready ? 'ready' : 'unavailable',
       reasons: verdict.reasons,

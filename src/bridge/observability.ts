@@ -15,6 +15,8 @@ export interface ObservabilityDeps {
   /** The adapter's name as last seen (a label of `/message` metrics). */
   adapterName: () => string;
   stats: () => OutboxStats | undefined;
+  /** Whether the outbox can record events now (a shared store such as Redis may be unreachable). */
+  store?: () => { ok: boolean; reason?: string } | undefined;
   now: () => number;
   /** Serve `/metrics` (default true). */
   metrics?: boolean;
@@ -36,6 +38,7 @@ export function installObservability(app: FastifyInstance, deps: ObservabilityDe
   registerHealthRoutes(app, {
     getAdapter: deps.getAdapter,
     stats: deps.stats,
+    store: deps.store,
     delivery: () => watch.health(),
     now: deps.now,
     options: deps.readiness,

@@ -34,6 +34,8 @@ export interface BridgeOptions {
   env?: Record<string, string | undefined>;
   /** Replaces the file outbox (e.g. a shared queue). The bridge starts and stops its delivery. */
   outbox?: Outbox;
+  /** Use the shared Redis outbox at this URL instead of the file journal (several instances, one channel). */
+  redisUrl?: string;
   /** Local state folder: every file the bridge writes is below it; the file outbox in `<stateDir>/outbox` (default `./.custom-channel`). */
   stateDir?: string;
   /** Settings of the default file outbox (dir is derived from `stateDir`). */

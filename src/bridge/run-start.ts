@@ -10,6 +10,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
+import { checkRedisUrl, describeRedisUrl } from '../outbox/redis/url.js';
 import { loadAdapter, loadProject, type SendSettings } from '../project.js';
 import { maskSecret } from '../secrets.js';
 import type { StartBridgeOptions } from './options.js';
@@ -28,6 +29,8 @@ export interface StartFlags {
   readyMaxPending?: string;
   /** commander's `--no-send-queue`: false turns the send queue off. */
   sendQueue?: boolean;
+  /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
+  redis?: string;
 }
 
 const FlagsSchema = z.object({
@@ -44,7 +47,7 @@ const FlagsSchema = z.object({
     .max(7 * 24 * 3600),
   readyMaxPending: z.coerce.number().int().min(1),
 });
-export type StartOptions = z.infer<typeof FlagsSchema> & { sendQueue?: boolean };
+export type StartOptions = z.infer<typeof FlagsSchema> & { sendQueue?: boolean; redisUrl?: string };
 
 /**
  * Flags -> checked options. commander reads the environment twins (PORT, HOST, LOG_LEVEL,
@@ -67,7 +70,9 @@ export function parseStartFlags(flags: StartFlags, env: NodeJS.ProcessEnv = proc
     const flag = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw usageError(`${flag}: ${issue.message}`, 'see custom-channel start --help');
   }
-  return flags.sendQueue === false ? { ...parsed.data, sendQueue: false } : parsed.data;
+  const redis = flags.redis ?? env.CUSTOM_CHANNEL_REDIS_URL;
+  const options: StartOptions = flags.sendQueue === false ? { ...parsed.data, sendQueue: false } : parsed.data;
+  return redis ? { ...options, redisUrl: checkRedisUrl(redis) } : options;
 }
 
 export interface RunStartInput extends StartOptions {
@@ -128,6 +133,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       host: input.host,
       port: input.port,
       rateLimitPerSecond: input.rateLimit,
+      redisUrl: input.redisUrl,
       logger: { level: input.logLevel },
       metrics: input.metrics,
       readiness: { failingAfterMs: input.readyFailingAfter * 1000, highWaterMark: input.readyMaxPending },
@@ -154,6 +160,7 @@ export async function runStart(input: RunStartInput): Promise<number> {
       stateDir,
       metrics: input.metrics,
       outbox: bridge.outbox.stats(),
+      ...(input.redisUrl ? { redis: describeRedisUrl(input.redisUrl) } : {}),
     },
     'bridge listening',
   );

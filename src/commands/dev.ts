@@ -56,6 +56,12 @@ export function registerDev(program: Command): void {
     "folder for the outbox, emulator credentials and inspector history (default: the project's .custom-channel/)",
     'CUSTOM_CHANNEL_STATE_DIR',
   );
+  envOption(
+    command,
+    '--redis <url>',
+    'use the shared Redis outbox (as start --redis) instead of the file journal',
+    'CUSTOM_CHANNEL_REDIS_URL',
+  );
   command
     .addHelpText(
       'after',

@@ -11,6 +11,7 @@ interface OutboxFlags {
   stateDir?: string;
   yes?: boolean;
   sends?: boolean;
+  redis?: string;
 }
 
 function describe(entry: OutboxEntry): string {
@@ -34,12 +35,18 @@ export function registerOutbox(program: Command): void {
     )
     .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
     .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
+    .addOption(
+      new Option('--redis <url>', "the shared Redis outbox of the project's channel (as start --redis)").env(
+        'CUSTOM_CHANNEL_REDIS_URL',
+      ),
+    )
     .addHelpText(
       'after',
       `
 Works on .custom-channel/outbox of the project in the current folder (or <state dir>/outbox). Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
-next \`custom-channel start\` (or dev).
+next \`custom-channel start\` (or dev). With --redis (or CUSTOM_CHANNEL_REDIS_URL) it works on the
+channel's shared queue in Redis instead, and retry/purge are safe while the bridges run.
 
 Examples:
   $ custom-channel outbox
@@ -89,6 +96,8 @@ Examples:
         dead: flags.dead,
         pending: flags.pending,
         stateDir: flags.stateDir,
+        redisUrl: flags.redis,
+        env: process.env,
       });
       const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
       reporter.emit(sends ? { ...report, sends } : report);

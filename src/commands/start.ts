@@ -46,6 +46,12 @@ export function registerStart(program: Command): void {
     'answer respond.io with the error when the provider does not take a message within the budget, instead of queueing it',
     'CUSTOM_CHANNEL_NO_SEND_QUEUE',
   );
+  envOption(
+    command,
+    '--redis <url>',
+    'share one outbox and rate budget with other instances on this Redis (README "Several instances on Redis")',
+    'CUSTOM_CHANNEL_REDIS_URL',
+  );
   command
     .addHelpText(
       'after',
@@ -54,8 +60,8 @@ Reads the adapter named by package.json "customChannel.adapter" (TypeScript is f
 settings from .env and the environment, and the channel from RESPONDIO_CHANNEL_ID,
 RESPONDIO_CHANNEL_TOKEN and RESPONDIO_WEBHOOK_URL (or \`custom-channel config\`). Events for
 respond.io are journaled in <state dir>/outbox before the provider is answered; see
-\`custom-channel outbox\`. A message the provider does not take within /message's answer budget
-(5 s) is queued in <state dir>/sends and retried (package.json "customChannel.send" sets queue,
+\`custom-channel outbox\`; with --redis, several instances share one outbox queue in Redis. A
+message the provider does not take within /message's answer budget (5 s) is queued in <state dir>/sends and retried (package.json "customChannel.send" sets queue,
 budgetMs, maxAgeMs, maxAttempts, retryMaxMs). Logs are JSON lines on stdout (no query-string
 value or secret in them). GET /health: alive; GET /ready: 200, or 503 with the reasons; GET
 /metrics: Prometheus. SIGTERM stops gracefully (exit 0), Ctrl-C too (exit 130). Every flag has
@@ -65,7 +71,8 @@ Examples:
   $ custom-channel start
   $ PORT=8080 custom-channel start --log-level debug
   $ CUSTOM_CHANNEL_STATE_DIR=/var/lib/custom-channel custom-channel start
-  $ custom-channel start --host 127.0.0.1 --port 3000 --no-metrics`,
+  $ custom-channel start --host 127.0.0.1 --port 3000 --no-metrics
+  $ CUSTOM_CHANNEL_REDIS_URL=redis://10.0.0.5:6379 custom-channel start`,
     )
     .action(async (flags: StartFlags) => {
       const { parseStartFlags, runStart } = await import('../bridge/run-start.js');

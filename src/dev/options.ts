@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { usageError } from '../errors.js';
+import { checkRedisUrl } from '../outbox/redis/url.js';
 import { parseTunnelUrl } from '../tunnel/static.js';
 
 export type TunnelChoice =
@@ -24,6 +25,8 @@ export interface DevFlags {
   inspector?: boolean;
   canaryInterval?: string;
   inspectorPort?: string;
+  /** commander fills it from --redis or CUSTOM_CHANNEL_REDIS_URL. */
+  redis?: string;
 }
 
 export interface DevCliOptions {
@@ -36,6 +39,8 @@ export interface DevCliOptions {
   canaryIntervalMs: number;
   /** Preferred inspector port (default 4040; the next free one when taken; 0 any). */
   inspectorPort?: number;
+  /** The shared Redis outbox instead of the file journal. */
+  redisUrl?: string;
 }
 
 const PortSchema = z.coerce.number().int().min(0).max(65535);
@@ -105,5 +110,6 @@ export function parseDevFlags(flags: DevFlags): DevCliOptions {
     inspector: flags.inspector !== false,
     canaryIntervalMs: Math.round(interval.data * 1000),
     inspectorPort: inspectorPort.data,
+    ...(flags.redis ? { redisUrl: checkRedisUrl(flags.redis) } : {}),
   };
 }

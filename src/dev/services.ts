@@ -23,6 +23,8 @@ export interface DevBridgeOptions {
   exchanges: ExchangeFeed;
   port: number;
   host: string;
+  /** The shared Redis outbox instead of the file journal. */
+  redisUrl?: string;
   /** The bridge's log lines (adapter `ctx.log`, delivery warnings), for the console. */
   onLog?: (entry: BridgeLogEntry) => void;
 }
@@ -122,6 +124,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
       exchanges: options.exchanges,
       host: options.host,
       port: options.port,
+      redisUrl: options.redisUrl,
       onLog: options.onLog,
     });
   } catch (error) {

@@ -145,6 +145,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       exchanges,
       port: options.port,
       host: options.host,
+      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
       onLog: (entry) => emit({ type: 'log', ...entry }),
     });
     cleanups.push(() => bridge.close());

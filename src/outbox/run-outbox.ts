@@ -23,6 +23,9 @@ export interface RunOutboxInput {
   dead?: boolean;
   /** purge: pending events instead of dead letters. */
   pending?: boolean;
+  /** Work on the shared Redis outbox at this URL (retry and purge are safe while bridges run). */
+  redisUrl?: string;
+  env?: NodeJS.ProcessEnv;
   /** The bridge's state folder (`start --state-dir`); default `CUSTOM_CHANNEL_STATE_DIR` or the project's. */
   stateDir?: string;
 }
@@ -38,7 +41,43 @@ export interface OutboxReport {
   unreadable?: number;
 }
 
+/** The same actions on the Redis outbox of the project's channel: atomic scripts, so no need to stop the bridges. */
+async function runRedisOutbox(input: RunOutboxInput & { redisUrl: string }): Promise<OutboxReport> {
+  const [{ resolveConfig }, { openRedisOutbox }, { checkRedisUrl, describeRedisUrl }] = await Promise.all([
+    import('../config/resolve.js'),
+    import('./redis-outbox.js'),
+    import('./redis/url.js'),
+  ]);
+  const config = await resolveConfig({ cwd: input.cwd, env: input.env ?? process.env });
+  const channelId = config.values.channelId;
+  if (!channelId) {
+    throw new CliError('no respond.io channel configured: the Redis outbox is kept per Channel ID', {
+      hint: 'set RESPONDIO_CHANNEL_ID, or run `custom-channel config set channel-id …`',
+    });
+  }
+  const dir = describeRedisUrl(checkRedisUrl(input.redisUrl));
+  // Reading and moving entries acknowledges nothing: a Redis the bridge would refuse is fine here.
+  const outbox = await openRedisOutbox({ url: input.redisUrl, channelId, allowVolatile: true });
+  try {
+    if (input.action === 'list') {
+      const pending = input.dead ? undefined : await outbox.list('pending');
+      return { dir, action: 'list', pending, dead: await outbox.list('dead') };
+    }
+    if (input.action === 'retry') {
+      const count = await outbox.retry(input.id);
+      if (input.id && count === 0) {
+        throw new CliError(`no dead letter with id ${input.id}`, { hint: 'see `custom-channel outbox list --dead`' });
+      }
+      return { dir, action: 'retry', count };
+    }
+    return { dir, action: 'purge', count: await outbox.purge(input.pending ? 'pending' : 'dead') };
+  } finally {
+    await outbox.close();
+  }
+}
+
 export async function runOutbox(input: RunOutboxInput): Promise<OutboxReport> {
+  if (input.redisUrl) return runRedisOutbox({ ...input, redisUrl: input.redisUrl });
   const env = input.stateDir ? { ...process.env, CUSTOM_CHANNEL_STATE_DIR: input.stateDir } : process.env;
   const project = loadProject(input.cwd, env);
   const dir = join(project.stateDir, 'outbox');

@@ -92,6 +92,8 @@ export interface Outbox {
   purge(state?: OutboxState | 'all'): Promise<number>;
   /** Stops delivery and releases the storage. Idempotent. */
   close(): Promise<void>;
+  /** Whether events can be recorded right now, and why not (a shared store may be unreachable). */
+  health?(): { ok: boolean; reason?: string };
 }
 
 /**
