@@ -172,6 +172,8 @@ export class OutboxState {
   #order: StoredEntry[] = [];
   /** Replay only: where a retried entry last joined `#order` (its earlier places are stale). */
   #rejoined = new Map<StoredEntry, number>();
+  /** Replay only: one string per contact (a million copies would live until the queues are built). */
+  #contactIds = new Map<string, string>();
 
   constructor(dedupeWindow: number) {
     this.seen = new SeenWindow(dedupeWindow);
@@ -220,11 +222,18 @@ export class OutboxState {
       at: header.at,
       off: header.offset,
       len: header.length,
-      contactId: header.contactId,
+      contactId: this.#internReplayed(header.contactId),
       attempts: 0,
     };
     this.pending.set(entry.id, entry);
     this.#order.push(entry);
+  }
+
+  #internReplayed(contactId: string): string {
+    const known = this.#contactIds.get(contactId);
+    if (known !== undefined) return known;
+    this.#contactIds.set(contactId, contactId);
+    return contactId;
   }
 
   /** Applies any other record of the journal, in order. */
@@ -268,6 +277,7 @@ export class OutboxState {
     const rejoined = this.#rejoined;
     this.#order = [];
     this.#rejoined = new Map();
+    this.#contactIds = new Map();
     for (let i = 0; i < order.length; i += 1) {
       const entry = order[i];
       // Delivered, dead or purged since, or this is a retried entry's older place.
