@@ -78,6 +78,10 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     }),
     // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
     forceCloseConnections: 'idle',
+    // Start-up replays the outbox journal, which may legitimately take long (a million pending
+    // events): Fastify's own timeout would fail `listen()` while the replay goes on. Ours
+    // (`readyTimeoutMs`) closes what the start opened.
+    pluginTimeout: 0,
   });
   keepRawBodies(app);
   // Errors Fastify raises before a handler runs (body too large, unreadable body) get the
@@ -156,7 +160,54 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   };
   app.decorate('bridge', { getter: () => runtime });
 
+  let closed = false;
+  /** Closes what the bridge opened (or stops what it was given); idempotent, for onClose and a failed start. */
+  const teardown = async () => {
+    closed = true;
+    shutdown.abort(new Error('the bridge is shutting down'));
+    // The queue first: its last outcomes are reported through the outbox.
+    const queue = sendQueue;
+    if (queue) {
+      if (ownQueue) await queue.close();
+      else await queue.stop();
+    }
+    if (!outbox) return;
+    if (ownOutbox) await outbox.close();
+    else await outbox.stop();
+  };
+  /** After each step of start-up: a bridge closed meanwhile (a failed listen) must not start more. */
+  const stillOpen = async () => {
+    if (!closed) return;
+    await teardown();
+    throw new Error('the bridge was closed while starting');
+  };
+
   app.addHook('onReady', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = options.readyTimeoutMs;
+    const timedOut =
+      limit === undefined
+        ? undefined
+        : new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              // The steps still running see `closed` and close what they opened.
+              closed = true;
+              reject(new Error(`the bridge did not start within ${limit} ms (opening its outbox and send queue)`));
+            }, limit);
+          });
+    const opening = openAll();
+    try {
+      await (timedOut ? Promise.race([opening, timedOut]) : opening);
+    } catch (error) {
+      // Nothing opened by a failed start may keep running (a held lock, a delivery loop, timers).
+      opening.catch(() => {});
+      await teardown().catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  const openAll = async () => {
     // Said once, at start: routes whose secret is unset refuse every callback.
     await getAdapter().then(
       (adapter) => {
@@ -185,6 +236,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       });
       ownOutbox = true;
     }
+    await stillOpen();
     const deliver = buildDeliver({
       webhookUrl: options.respondio.webhookUrl,
       channel: options.channel,
@@ -209,6 +261,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
         });
         ownQueue = true;
       }
+      await stillOpen();
       const { worker, hooks } = buildSendWorker({
         ...deps,
         getAdapter,
@@ -218,18 +271,8 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
       });
       sendQueue.start(worker, hooks);
     }
-  });
-  app.addHook('onClose', async () => {
-    shutdown.abort(new Error('the bridge is shutting down'));
-    // The queue first: its last outcomes are reported through the outbox.
-    if (sendQueue) {
-      if (ownQueue) await sendQueue.close();
-      else await sendQueue.stop();
-    }
-    if (!outbox) return;
-    if (ownOutbox) await outbox.close();
-    else await outbox.stop();
-  });
+  };
+  app.addHook('onClose', teardown);
 
   registerMessageRoute(app, {
     ...deps,

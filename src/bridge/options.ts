@@ -38,6 +38,12 @@ export interface BridgeOptions {
   redisUrl?: string;
   /** Local state folder: every file the bridge writes is below it; the file outbox in `<stateDir>/outbox` (default `./.custom-channel`). */
   stateDir?: string;
+  /**
+   * Gives up starting (`ready()`/`listen()` reject and everything opened is closed) when
+   * opening the outbox and send queue takes longer (ms). Default: no limit, since replaying a
+   * large journal takes as long as it takes.
+   */
+  readyTimeoutMs?: number;
   /** Settings of the default file outbox (dir is derived from `stateDir`). */
   outboxOptions?: Omit<FileOutboxOptions, 'dir' | 'rateLimitPerSecond'>;
   /**

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveConfig } from '../config/resolve.js';
 import { IdTypeSchema } from '../contract/ids.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, messageOf, usageError } from '../errors.js';
 import { OutboxLockedError } from '../outbox/lock.js';
 import { checkRedisUrl, describeRedisUrl } from '../outbox/redis/url.js';
 import { loadAdapter, loadProject, type SendSettings } from '../project.js';
@@ -148,7 +148,9 @@ export async function runStart(input: RunStartInput): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError(`port ${input.port} is in use`, { hint: 'pass --port <free port> (0 picks one)' });
     }
-    throw error;
+    if (error instanceof CliError) throw error;
+    // Whatever else failed (state folder, journal, send queue, listen): one line, exit 1.
+    throw new CliError(`the bridge could not start: ${messageOf(error)}`);
   }
   bridge.app.log.info(
     {

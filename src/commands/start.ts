@@ -77,6 +77,13 @@ Examples:
     .action(async (flags: StartFlags) => {
       const { parseStartFlags, runStart } = await import('../bridge/run-start.js');
       const options = parseStartFlags(flags);
-      process.exitCode = await runStart({ ...options, cwd: process.cwd(), env: process.env });
+      try {
+        process.exitCode = await runStart({ ...options, cwd: process.cwd(), env: process.env });
+      } catch (error) {
+        // A failed start closes what it opened; should anything else (an adapter's timer, a
+        // socket) still hold the process, exit anyway once the error is printed.
+        setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
+        throw error;
+      }
     });
 }

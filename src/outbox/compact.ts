@@ -21,7 +21,9 @@ export async function compactJournal(journal: Journal, state: OutboxState): Prom
   const copiedUpTo = journal.size;
   const recordsAtCopy = journal.records;
   // Pending (in queue order), being written, then dead: replay rebuilds the same queues.
-  const live: StoredEntry[] = [...state.pending.values(), ...state.staged.values(), ...state.dead.values()];
+  const queued = [...state.pendingInQueueOrder()];
+  const pending = queued.length === state.pending.size ? queued : [...state.pending.values()];
+  const live: StoredEntry[] = [...pending, ...state.staged.values(), ...state.dead.values()];
   const newOffsets = new Float64Array(live.length);
   const temp = join(journal.dir, `${JOURNAL_FILE}.compact`);
   const fd = openSync(temp, 'w', 0o600);

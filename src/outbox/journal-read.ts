@@ -49,8 +49,14 @@ function isRecord(value: unknown): value is Exclude<JournalRecord, { op: 'add' }
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** The JSON string starting at `start` (just after its opening quote): [value, index after the closing quote]. */
-function stringAt(line: Buffer, start: number): [string, number] | undefined {
+/** Where the last `stringAt` ended (index after the closing quote): no tuple per string. */
+let stringEnd = 0;
+
+/**
+ * The JSON string starting at `start` (just after its opening quote) of the line ending at
+ * `limit`; `stringEnd` is set to the index after its closing quote.
+ */
+function stringAt(line: Buffer, start: number, limit: number): string | undefined {
   let end = line.indexOf(QUOTE, start);
   let escaped = false;
   while (end !== -1 && line[end - 1] === BACKSLASH) {
@@ -61,22 +67,21 @@ function stringAt(line: Buffer, start: number): [string, number] | undefined {
     if (run % 2 === 0) break;
     end = line.indexOf(QUOTE, end + 1);
   }
-  if (end === -1) return undefined;
-  if (!escaped) {
-    const slash = line.indexOf(BACKSLASH, start);
-    escaped = slash !== -1 && slash < end;
-  }
-  if (!escaped) return [line.toString('utf8', start, end), end + 1];
+  if (end === -1 || end >= limit) return undefined;
+  stringEnd = end + 1;
+  // A short string: look for a backslash by hand (indexOf would search the whole chunk past it).
+  for (let i = start; i < end && !escaped; i += 1) escaped = line[i] === BACKSLASH;
+  if (!escaped) return line.toString('utf8', start, end);
   try {
-    return [JSON.parse(line.toString('utf8', start - 1, end + 1)) as string, end + 1];
+    return JSON.parse(line.toString('utf8', start - 1, end + 1)) as string;
   } catch {
     return undefined;
   }
 }
 
-/** Expects `literal` at `at`; returns the index after it. */
-function expect(line: Buffer, at: number, literal: Buffer): number {
-  if (at + literal.length > line.length) return -1;
+/** Expects `literal` at `at` (before `limit`); returns the index after it. */
+function expect(line: Buffer, at: number, literal: Buffer, limit = line.length): number {
+  if (at + literal.length > limit) return -1;
   for (let i = 0; i < literal.length; i += 1) if (line[at + i] !== literal[i]) return -1;
   return at + literal.length;
 }
@@ -90,29 +95,35 @@ const C_AT = Buffer.from(',"c":"');
  * The header of an add line as this version writes it (`{"op":"add","id":..,"key":..,"at":..,"c":..,"item":..}`),
  * read without parsing the payload; older or unusual lines go through JSON.parse.
  */
-function fastHeader(line: Buffer, offset: number): AddHeader | undefined {
-  const id = stringAt(line, ID_AT.length);
-  if (!id) return undefined;
-  let at = expect(line, id[1], KEY_AT);
-  const key = at === -1 ? undefined : stringAt(line, at);
-  if (!key) return undefined;
-  at = expect(line, key[1], AT_AT);
+function fastHeader(buffer: Buffer, start: number, end: number, offset: number): AddHeader | undefined {
+  const id = stringAt(buffer, start + ID_AT.length, end);
+  if (id === undefined) return undefined;
+  let at = expect(buffer, stringEnd, KEY_AT, end);
+  const key = at === -1 ? undefined : stringAt(buffer, at, end);
+  if (key === undefined) return undefined;
+  at = expect(buffer, stringEnd, AT_AT, end);
   if (at === -1) return undefined;
-  const comma = line.indexOf(0x2c, at);
-  const time = Number(line.toString('latin1', at, comma));
-  at = comma === -1 ? -1 : expect(line, comma, C_AT);
-  const contact = at === -1 ? undefined : stringAt(line, at);
-  if (!contact || !Number.isFinite(time) || expect(line, contact[1], ITEM) === -1) return undefined;
-  return { id: id[0], key: key[0], at: time, contactId: contact[0], offset, length: line.length };
+  // The time: plain digits as this version writes them (anything else: the slow path).
+  let time = 0;
+  let digits = 0;
+  for (; at < end && buffer[at] >= 0x30 && buffer[at] <= 0x39; at += 1, digits += 1)
+    time = time * 10 + buffer[at] - 0x30;
+  if (digits === 0 || digits > 15) return undefined;
+  at = expect(buffer, at, C_AT, end);
+  const contact = at === -1 ? undefined : stringAt(buffer, at, end);
+  if (contact === undefined || expect(buffer, stringEnd, ITEM, end) === -1) return undefined;
+  return { id, key, at: time, contactId: contact, offset, length: end - start };
 }
 
 /** The header of an add line, or undefined when the line is not one we can trust. */
-function addHeader(line: Buffer, offset: number): AddHeader | undefined {
+function addHeader(buffer: Buffer, start: number, end: number, offset: number): AddHeader | undefined {
   // A second record start inside the line means a torn record was glued to the next one
   // (inside JSON strings a quote is escaped, so `{"op":"` cannot occur there).
-  if (line.indexOf(RECORD_START, 1) !== -1 || line[line.length - 1] !== 0x7d) return undefined;
-  const fast = fastHeader(line, offset);
+  const glued = buffer.indexOf(RECORD_START, start + 1);
+  if ((glued !== -1 && glued < end) || buffer[end - 1] !== 0x7d) return undefined;
+  const fast = fastHeader(buffer, start, end, offset);
   if (fast) return fast;
+  const line = buffer.subarray(start, end);
   let record: { id?: unknown; key?: unknown; at?: unknown; c?: unknown; item?: { contactId?: unknown } };
   try {
     record = JSON.parse(line.toString('utf8'));
@@ -149,7 +160,7 @@ export function scanJournal(dir: string, visitor: ScanVisitor): ScanResult {
       for (;;) {
         const newline = buffer.indexOf(NEWLINE, start);
         if (newline === -1 || newline >= end) break;
-        if (newline > start) visit(buffer.subarray(start, newline), base + start, visitor, result);
+        if (newline > start) visit(buffer, start, newline, base + start, visitor, result);
         start = newline + 1;
       }
       if (n === 0) {
@@ -167,17 +178,26 @@ export function scanJournal(dir: string, visitor: ScanVisitor): ScanResult {
   }
 }
 
-function visit(line: Buffer, offset: number, visitor: ScanVisitor, result: ScanResult): void {
-  if (expect(line, 0, ADD_START) !== -1) {
-    const header = addHeader(line, offset);
+/** The line `buffer[start, end)` (without its newline), at `offset` in the file. */
+function visit(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  offset: number,
+  visitor: ScanVisitor,
+  result: ScanResult,
+): void {
+  if (expect(buffer, start, ADD_START, end) !== -1) {
+    const header = addHeader(buffer, start, end, offset);
     if (!header) {
-      result.bad.push([offset, offset + line.length + 1]);
+      result.bad.push([offset, offset + end - start + 1]);
       return;
     }
     result.records += 1;
     visitor.add(header);
     return;
   }
+  const line = buffer.subarray(start, end);
   let record: unknown;
   try {
     record = JSON.parse(line.toString('utf8'));

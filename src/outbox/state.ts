@@ -7,6 +7,7 @@
  * of memory per pending event), and the event is read back when it is delivered or listed.
  */
 import { freshSplit, type SplitState } from './batch.js';
+import { EntryIndex } from './entry-index.js';
 import type { JournalRecord } from './journal.js';
 import type { AddHeader } from './journal-read.js';
 
@@ -160,15 +161,27 @@ export class SeenWindow {
 }
 
 export class OutboxState {
-  readonly pending = new Map<string, StoredEntry>();
+  readonly pending = new EntryIndex<StoredEntry>();
   readonly dead = new Map<string, StoredEntry>();
   readonly contacts = new Map<string, ContactQueue>();
   readonly seen: SeenWindow;
   /** Being written by `enqueue`: not yet pending, but compaction must keep them. */
   readonly staged = new Map<string, StoredEntry>();
 
+  /** Replay only: pending entries in the order they (re)joined, as queues must be rebuilt. */
+  #order: StoredEntry[] = [];
+  /** Replay only: where a retried entry last joined `#order` (its earlier places are stale). */
+  #rejoined = new Map<StoredEntry, number>();
+  /** Replay only: one string per contact (a million copies would live until the queues are built). */
+  #contactIds = new Map<string, string>();
+
   constructor(dedupeWindow: number) {
     this.seen = new SeenWindow(dedupeWindow);
+  }
+
+  /** Pending entries, each contact's in queue order (what a compaction writes). */
+  *pendingInQueueOrder(): IterableIterator<StoredEntry> {
+    for (const queue of this.contacts.values()) yield* queue.head(Number.POSITIVE_INFINITY);
   }
 
   /** The contact id string shared by the contact's entries (one copy in memory). */
@@ -204,16 +217,23 @@ export class OutboxState {
   /** Applies one `add` header of the journal scan. */
   replayAdd(header: AddHeader): void {
     this.seen.push(header.key);
-    const queue = this.contacts.get(header.contactId);
     const entry: StoredEntry = {
       id: header.id,
       at: header.at,
       off: header.offset,
       len: header.length,
-      contactId: queue ? queue.contactId : header.contactId,
+      contactId: this.#internReplayed(header.contactId),
       attempts: 0,
     };
     this.pending.set(entry.id, entry);
+    this.#order.push(entry);
+  }
+
+  #internReplayed(contactId: string): string {
+    const known = this.#contactIds.get(contactId);
+    if (known !== undefined) return known;
+    this.#contactIds.set(contactId, contactId);
+    return contactId;
   }
 
   /** Applies any other record of the journal, in order. */
@@ -236,6 +256,8 @@ export class OutboxState {
         this.dead.delete(record.id);
         Object.assign(entry, { reason: undefined, deadAt: undefined, attempts: 0 });
         this.pending.set(entry.id, entry);
+        this.#rejoined.set(entry, this.#order.length);
+        this.#order.push(entry);
         break;
       }
       case 'purge':
@@ -251,7 +273,16 @@ export class OutboxState {
   /** After the replay: queues in journal order (a retried dead letter goes last). */
   buildQueues(): void {
     this.seen.rebuild();
-    for (const entry of this.pending.values()) {
+    const order = this.#order;
+    const rejoined = this.#rejoined;
+    this.#order = [];
+    this.#rejoined = new Map();
+    this.#contactIds = new Map();
+    for (let i = 0; i < order.length; i += 1) {
+      const entry = order[i];
+      // Delivered, dead or purged since, or this is a retried entry's older place.
+      if (this.pending.get(entry.id) !== entry) continue;
+      if (rejoined.size > 0 && (rejoined.get(entry) ?? i) !== i) continue;
       const queue = this.queueOf(entry.contactId);
       entry.contactId = queue.contactId;
       queue.push(entry);
