@@ -241,7 +241,7 @@ describe.runIf(run)(`RedisOutbox while Redis is down${REDIS_SKIP_NOTE}`, () => {
     expect(refused).toBeInstanceOf(OutboxUnavailableError);
     expect(String(refused.message)).toMatch(/OOM/);
     expect(outbox.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/Redis refuses writes: .*OOM/) });
-    // The operator makes room (Redis may keep the freed pages a while, so the limit goes too).
+    // Room again (freed memory may take a moment to show in used_memory: lift the limit instead).
     await admin.del('ballast');
     await admin.config('SET', 'maxmemory', '0');
     await outbox.enqueue([message('+60176000001', 'oom-1')]);

@@ -26,6 +26,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/model-bridge.js': { file: 'model-bridge', type: 'text/javascript; charset=utf-8' },
   '/model-status.js': { file: 'model-status', type: 'text/javascript; charset=utf-8' },
   '/curl.js': { file: 'curl', type: 'text/javascript; charset=utf-8' },
+  // Imported by model.ts; it imports nothing itself, so the page can load it as it is.
+  '/lib/json-depth.js': { file: '../lib/json-depth', type: 'text/javascript; charset=utf-8' },
 };
 
 /** URL paths of every page asset (for the weight benchmark and tests). */
@@ -53,7 +55,7 @@ export async function loadAsset(path: string): Promise<{ body: Buffer; type: str
   if (!spec) return undefined;
   let body = cache.get(path);
   if (!body) {
-    body = spec.file.includes('.') ? await readFile(join(here, spec.file)) : await loadModule(spec.file);
+    body = /\.(html|css)$/.test(spec.file) ? await readFile(join(here, spec.file)) : await loadModule(spec.file);
     cache.set(path, body);
   }
   return { body, type: spec.type };
