@@ -412,8 +412,10 @@ async function deliveryBench() {
     respondio: { webhookUrl: `${respondio.url}/custom/channel/webhook/` },
     stateDir,
   });
+  // One event per contact: each post then carries one event, so arrivals count posts (the
+  // rate limit is on posts; a contact's waiting events would be coalesced into one post).
   const events = Array.from({ length: count }, (_, i) => ({
-    contactId: `+6017${String(i % 50).padStart(7, '0')}`,
+    contactId: `+6017${String(i).padStart(7, '0')}`,
     event: { type: 'message', mId: `d-${i}`, timestamp: Date.now(), message: { type: 'text', text: 'x' } },
   }));
   await bridge.outbox.enqueue(events);
