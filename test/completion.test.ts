@@ -44,7 +44,8 @@ describe('completion', () => {
     expect(bad.code).toBe(2);
   });
 
-  it.skipIf(spawnSync('zsh', ['--version']).status !== 0)('the zsh script parses', async () => {
+  // .ci/run installs zsh: in CI a missing zsh fails the test instead of skipping it.
+  it.skipIf(!process.env.CI && spawnSync('zsh', ['--version']).status !== 0)('the zsh script parses', async () => {
     const text = renderCompletion('zsh', buildCompletionModel(await buildProgram(['node', 'cc'], 'all')));
     expect(spawnSync('zsh', ['-n'], { input: text }).status).toBe(0);
   });
