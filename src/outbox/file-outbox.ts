@@ -89,6 +89,8 @@ export class FileOutbox implements Outbox {
   #writing = new Map<string, Promise<void>>();
   #compacting: Promise<void> | undefined;
   #closing = false;
+  /** Delivery marks the journal could not write yet (a full disk), oldest first. */
+  #unwritten: JournalRecord[] = [];
   #idBase: string;
   #seq = 0;
   #delivered = 0;
@@ -503,10 +505,20 @@ export class FileOutbox implements Outbox {
     this.#record({ op: 'dead', id: entry.id, at: now, reason, attempts: entry.attempts });
   }
 
-  /** Delivery marks need no fsync: they reach the page cache at once, which survives `kill -9`. */
+  /**
+   * Delivery marks need no fsync: they reach the page cache at once, which survives `kill -9`.
+   * A mark the disk refused (full) is kept and written before the next one: lost, its events
+   * would be delivered again after a restart.
+   */
   #record(record: JournalRecord): void {
+    const journal = this.#journal;
+    if (!journal) return;
+    this.#unwritten.push(record);
     try {
-      this.#journal?.appendNow(record);
+      while (this.#unwritten.length > 0) {
+        journal.appendNow(this.#unwritten[0]);
+        this.#unwritten.shift();
+      }
     } catch (error) {
       this.#lastError = { message: `journal: ${messageOf(error)}`, at: this.#o.now() };
     }
