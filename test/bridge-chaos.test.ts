@@ -96,7 +96,8 @@ it.runIf(canMount())(
     const killAt = Array.from({ length: KILLS }, (_, i) =>
       Math.floor(((i + 0.3 + Math.random() * 0.5) * TOTAL) / (KILLS + 1)),
     );
-    const fillAt = Math.floor(TOTAL * 0.45);
+    // Halfway: between the third kill and the fourth, so a restart does not swallow the full disk.
+    const fillAt = Math.floor(TOTAL * 0.5);
     const hangAt = Math.floor(TOTAL * 0.6);
     let kills = 0;
     let filled = false;
@@ -181,10 +182,8 @@ it.runIf(canMount())(
     const duplicates = seen.filter((e) => e.type === 'anomaly' && e.anomaly.kind === 'duplicate-mid').length;
     expect(duplicates).toBe(acceptedEvents - TOTAL);
     // Resent: the posts answered just before each kill, and those the hang's timeout gave up on.
-    // That bound, (KILLS + 1) * IN_FLIGHT_EVENTS, holds on Node 20 and 22; on Node 24 some runs
-    // resent up to 417 (cause not found yet, see the open issue): twice the bound is what is
-    // asserted until it is, so a regression past that still fails.
-    expect(duplicates).toBeLessThanOrEqual(2 * (KILLS + 1) * IN_FLIGHT_EVENTS);
+    // (While the full disk refuses delivery marks no post starts, so none piles up unrecorded.)
+    expect(duplicates).toBeLessThanOrEqual((KILLS + 1) * IN_FLIGHT_EVENTS);
     // The full disk was met (and answered 503, not lost): the bridge says so in its log.
     const allLogs = bridges.flatMap((b) => b.logs).join('\n');
     expect(allLogs).toMatch(/outbox cannot record events/);

@@ -3,7 +3,7 @@
  * where mounting is not permitted), a corrupt journal, and compaction while events keep coming.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,51 @@ describe('a full disk (real tmpfs)', () => {
         expect(app.bridge.outbox.stats()).toMatchObject({ pending: 3, duplicates: 0 });
       } finally {
         await app.close();
+        disk.unmount();
+      }
+    },
+  );
+
+  it.runIf(canMount)(
+    'starts no post while a delivery mark cannot be written, and writes it once space is back',
+    async () => {
+      const disk = mountTmpfs();
+      if (!disk) throw new Error('mount failed');
+      const outboxDir = join(disk.path, 'outbox');
+      let filler: string | undefined;
+      const posted: string[][] = [];
+      // Three pending events in a journal of exactly one page: a mark needs a new page, which a
+      // full tmpfs refuses (a write into a page already allocated would still succeed).
+      const record = (id: string, contactId: string, text = id) =>
+        JSON.stringify({ op: 'add', id, key: `message:${id}:`, at: Date.now(), item: event(id, contactId, text) });
+      const head = `${record('a1', '+1')}\n${record('b1', '+2')}\n`;
+      const padding = 4096 - Buffer.byteLength(`${head}${record('c1', '+3', '')}\n`);
+      mkdirSync(outboxDir);
+      writeFileSync(join(outboxDir, 'journal.ndjson'), `${head}${record('c1', '+3', 'x'.repeat(padding))}\n`);
+      expect(statSync(join(outboxDir, 'journal.ndjson')).size).toBe(4096);
+      const outbox = await openFileOutbox({ dir: outboxDir, concurrency: 1, rateLimitPerSecond: 1000 });
+      try {
+        outbox.start(async (entries) => {
+          posted.push(entries.map((e) => e.item.event.mId));
+          // respond.io takes the first post; its delivery mark then meets a full disk.
+          filler ??= fill(outboxDir, 0);
+          return { ok: true };
+        });
+        await until(() => posted.length === 1);
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        // A second post accepted now would be delivered again after a crash: none starts.
+        expect(posted).toHaveLength(1);
+        expect(outbox.stats().lastError?.message).toMatch(/ENOSPC/);
+        rmSync(filler as string);
+        await until(() => posted.length === 3, 3000);
+        await outbox.close();
+        // The mark the disk refused was written: a restart resends nothing.
+        const reopened = await openFileOutbox({ dir: outboxDir });
+        expect(await reopened.list('pending')).toEqual([]);
+        await reopened.close();
+      } finally {
+        if (filler) rmSync(filler, { force: true });
+        await outbox.close();
         disk.unmount();
       }
     },

@@ -38,6 +38,8 @@ export type { FileOutboxOptions };
 
 /** setTimeout fires at once (with a warning) beyond 2^31-1 ms: never ask for more. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How often delivery marks the disk refused are tried again (delivery waits for them). */
+const MARK_RETRY_MS = 200;
 
 /**
  * Opens (creating) a file outbox and replays its journal: pending events are delivered once
@@ -327,6 +329,7 @@ export class FileOutbox implements Outbox {
     this.#closed ??= (async () => {
       this.#closing = true;
       await this.stop();
+      this.#flushMarks();
       await this.#compacting;
       await this.#journal?.close();
       this.#release();
@@ -355,6 +358,12 @@ export class FileOutbox implements Outbox {
 
   #pump(): void {
     if (!this.#running || !this.#deliver) return;
+    if (!this.#flushMarks()) {
+      // Each post respond.io accepts while its mark cannot be written would go again after a
+      // crash: no new post starts until the marks are down, so resends stay within those in flight.
+      this.#wake(MARK_RETRY_MS);
+      return;
+    }
     while (this.#inFlight.size < this.#o.concurrency && this.#ready.size > 0) {
       const now = this.#o.now();
       const wait = Math.max(this.#pausedUntil - now, this.#limiter.delay());
@@ -507,22 +516,30 @@ export class FileOutbox implements Outbox {
 
   /**
    * Delivery marks need no fsync: they reach the page cache at once, which survives `kill -9`.
-   * A mark the disk refused (full) is kept and written before the next one: lost, its events
-   * would be delivered again after a restart.
+   * A mark the disk refused (full) is kept, and delivery waits while it is tried again (see
+   * `#pump`): lost, its events would be delivered again after a restart.
    */
   #record(record: JournalRecord): void {
-    const journal = this.#journal;
-    if (!journal) return;
+    if (!this.#journal) return;
     this.#unwritten.push(record);
+    if (!this.#flushMarks()) this.#wake(MARK_RETRY_MS);
+    this.#maybeCompact();
+  }
+
+  /** Writes the delivery marks still waiting, oldest first: false while the disk refuses them. */
+  #flushMarks(): boolean {
+    const journal = this.#journal;
+    if (!journal || this.#unwritten.length === 0) return true;
     try {
       while (this.#unwritten.length > 0) {
         journal.appendNow(this.#unwritten[0]);
         this.#unwritten.shift();
       }
+      return true;
     } catch (error) {
       this.#lastError = { message: `journal: ${messageOf(error)}`, at: this.#o.now() };
+      return false;
     }
-    this.#maybeCompact();
   }
 
   #maybeCompact(): void {
