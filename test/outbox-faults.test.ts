@@ -2,8 +2,7 @@
  * The outbox under faults: a full disk (a real tmpfs of 256 KiB mounted by the test, skipped
  * where mounting is not permitted), a corrupt journal, and compaction while events keep coming.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import type { BridgeEvent } from '../src/bridge/adapter.js';
 import { buildBridge } from '../src/bridge/index.js';
 import { type FileOutbox, openFileOutbox } from '../src/outbox/index.js';
 import { buildTestAdapter, sign, WEBHOOK } from './support/bridge-adapter.js';
+import { canMountTmpfs, fillDisk, mountTmpfs } from './support/tmpfs.js';
 
 const event = (mId: string, contactId = '+60177872890', text = mId): BridgeEvent => ({
   contactId,
@@ -41,41 +41,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Mounts a small tmpfs on a fresh folder; undefined when this process may not mount. */
-function mountTmpfs(): { path: string; unmount: () => void } | undefined {
-  const path = join(tmpdir(), `outbox-tmpfs-${process.pid}-${Date.now()}`);
-  try {
-    execFileSync('mkdir', ['-p', path]);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', path], { stdio: 'ignore' });
-  } catch {
-    rmSync(path, { recursive: true, force: true });
-    return undefined;
-  }
-  return {
-    path,
-    unmount: () => {
-      execFileSync('umount', [path], { stdio: 'ignore' });
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
-}
-
-const canMount = (() => {
-  const probe = mountTmpfs();
-  probe?.unmount();
-  return probe !== undefined;
-})();
-
-/** Fills the file system of `folder` up to `leave` free bytes. */
-function fill(folder: string, leave: number): string {
-  const filler = join(folder, 'filler');
-  const { bavail, bsize } = statfsSync(folder);
-  writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - leave)));
-  return filler;
-}
-
 describe('a full disk (real tmpfs)', () => {
-  it.runIf(canMount)(
+  it.runIf(canMountTmpfs)(
     'fails the webhook with 503 + Retry-After, repairs the journal, and loses no acknowledged event',
     async () => {
       const disk = mountTmpfs();
@@ -103,7 +70,7 @@ describe('a full disk (real tmpfs)', () => {
         await app.ready();
         expect((await send(app, 'before', 'fits')).statusCode).toBe(200);
         // A page of free space: the next record (8 KiB of text) is written only in part.
-        const filler = fill(stateDir, 4096);
+        const filler = fillDisk(stateDir, 4096);
         const refused = await send(app, 'too-big', 'x'.repeat(8192));
         expect(refused.statusCode).toBe(503);
         expect(refused.headers['retry-after']).toBe('5');
@@ -130,7 +97,7 @@ describe('a full disk (real tmpfs)', () => {
     },
   );
 
-  it.runIf(canMount)(
+  it.runIf(canMountTmpfs)(
     'starts no post while a delivery mark cannot be written, and writes it once space is back',
     async () => {
       const disk = mountTmpfs();
@@ -152,7 +119,7 @@ describe('a full disk (real tmpfs)', () => {
         outbox.start(async (entries) => {
           posted.push(entries.map((e) => e.item.event.mId));
           // respond.io takes the first post; its delivery mark then meets a full disk.
-          filler ??= fill(outboxDir, 0);
+          filler ??= fillDisk(outboxDir, 0);
           return { ok: true };
         });
         await until(() => posted.length === 1);

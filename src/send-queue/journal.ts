@@ -4,16 +4,23 @@
  * next one. `writeNow` puts a line in the page cache at once (survives `kill -9`, not a power
  * cut) for marks where every millisecond is a window for a duplicate. Compaction is
  * synchronous, so no append can slip between snapshot and rename.
+ *
+ * A write the disk refuses (full) may leave part of a line: the file is cut back to its last
+ * whole record before the next write, so the next record is not glued to the torn one (and
+ * lost with it on replay). A mark `writeNow` could not write is kept and written before the next.
  */
 import {
   closeSync,
   existsSync,
   fdatasync,
   fdatasyncSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   truncateSync,
   write,
   writeFileSync,
@@ -50,11 +57,21 @@ export class SendJournal {
   #fd: number;
   #waiting: Array<{ text: string; resolve: () => void; reject: (e: unknown) => void }> = [];
   #busy = false;
+  /** An async append's write is under way: a repair now would cut it. */
+  #writing = false;
+  /** Bytes of whole records in the file. */
+  #end: number;
+  /** A write failed: anything past `#end` may be a torn line. */
+  #dirty = false;
+  /** Marks `writeNow` could not write yet, oldest first. */
+  #unwritten: string[] = [];
   records: number;
+  failedWrites = 0;
 
   constructor(dir: string, records: number) {
     this.path = join(dir, SEND_JOURNAL);
     this.#fd = openSync(this.path, 'a', 0o600);
+    this.#end = fstatSync(this.#fd).size;
     this.records = records;
   }
 
@@ -67,9 +84,37 @@ export class SendJournal {
     });
   }
 
+  /** Writes `line` at once, without an fsync; if the disk refuses, it goes before the next write. */
   writeNow(line: string): void {
-    writeSync(this.#fd, line);
+    this.#unwritten.push(line);
     this.records += 1;
+    if (!this.#writing) this.#writeMarks();
+  }
+
+  #writeMarks(): void {
+    if (this.#unwritten.length === 0) return;
+    try {
+      this.#repair();
+      const buffer = Buffer.from(this.#unwritten.join(''), 'utf8');
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(this.#fd, buffer, offset, buffer.length - offset);
+      this.#end += buffer.length;
+      this.#unwritten = [];
+    } catch {
+      this.#failed();
+    }
+  }
+
+  /** Cuts a torn line left by a failed write (throws while the disk still refuses). */
+  #repair(): void {
+    if (!this.#dirty) return;
+    ftruncateSync(this.#fd, this.#end);
+    this.#dirty = false;
+  }
+
+  #failed(): void {
+    this.#dirty = true;
+    this.failedWrites += 1;
   }
 
   async #drain(): Promise<void> {
@@ -79,11 +124,23 @@ export class SendJournal {
         const batch = this.#waiting;
         this.#waiting = [];
         try {
+          this.#writeMarks();
+          this.#repair();
           const buffer = Buffer.from(batch.map((b) => b.text).join(''), 'utf8');
           let offset = 0;
-          while (offset < buffer.length) {
-            offset += (await writeAsync(this.#fd, buffer, offset, buffer.length - offset)).bytesWritten;
+          this.#writing = true;
+          try {
+            while (offset < buffer.length) {
+              offset += (await writeAsync(this.#fd, buffer, offset, buffer.length - offset)).bytesWritten;
+            }
+          } catch (error) {
+            this.#failed();
+            throw error;
+          } finally {
+            this.#writing = false;
           }
+          this.#end += buffer.length;
+          this.#writeMarks();
           await syncAsync(this.#fd);
           for (const b of batch) b.resolve();
         } catch (error) {
@@ -95,20 +152,32 @@ export class SendJournal {
     }
   }
 
-  /** Replaces the file with `text` (the live records), when no append is in progress. */
+  /**
+   * Replaces the file with `text` (the live records), when no append is in progress. False when
+   * it did not (busy, or the disk refused the copy: the journal stays as it was, tried later).
+   */
   compact(text: string, count: number): boolean {
     if (this.#busy || this.#waiting.length > 0) return false;
     const temp = `${this.path}.compact`;
-    writeFileSync(temp, text, { mode: 0o600 });
-    const fd = openSync(temp, 'r+');
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      writeFileSync(temp, text, { mode: 0o600 });
+      const fd = openSync(temp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, this.path);
+    } catch {
+      rmSync(temp, { force: true });
+      return false;
     }
-    renameSync(temp, this.path);
     closeSync(this.#fd);
     this.#fd = openSync(this.path, 'a', 0o600);
+    this.#end = Buffer.byteLength(text);
+    this.#dirty = false;
+    // The snapshot holds what those marks said.
+    this.#unwritten = [];
     this.records = count;
     return true;
   }
@@ -116,6 +185,7 @@ export class SendJournal {
   /** Waits for queued appends, fsyncs what `writeNow` wrote, closes. */
   async close(): Promise<void> {
     while (this.#busy || this.#waiting.length > 0) await new Promise((r) => setTimeout(r, 2));
+    this.#writeMarks();
     try {
       fdatasyncSync(this.#fd);
     } catch {
