@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { SendInput } from '../src/bridge/adapter.js';
 import { buildBridge } from '../src/bridge/index.js';
 import { type FileSendQueue, openFileSendQueue } from '../src/send-queue/file-queue.js';
-import { SEND_JOURNAL } from '../src/send-queue/journal.js';
+import { SEND_JOURNAL, SEND_QUARANTINE } from '../src/send-queue/journal.js';
 import type { QueuedSend, SendResultOf } from '../src/send-queue/types.js';
 import { createBridgeProject } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
@@ -133,13 +133,22 @@ describe('file send queue', () => {
     while (first.stats().sent < 1) await sleep(5);
     await first.close();
     // What a crash mid-write and a damaged disk leave behind: a torn last line and garbage.
-    await appendFile(join(dir, SEND_JOURNAL), 'not json at all\n{"op":"add","id":"torn');
-    const second = await open(dir);
+    await appendFile(join(dir, SEND_JOURNAL), 'not json at all\nnull\n{"op":"add","id":"torn');
+    const warnings: string[] = [];
+    const second = await open(dir, { log: (message) => warnings.push(message) });
     expect(second.bridgeMIdOf('prov-1')).toBe(sent);
     const pending = await second.list('pending');
     expect(pending.map((s: QueuedSend) => (s.input.message as { text: string }).text)).toEqual(['waiting']);
+    // Moved aside with one warning naming the count, and cut from the journal.
+    expect(warnings).toEqual([expect.stringMatching(/3 unreadable records moved to .*sends\.quarantine\.ndjson/)]);
+    expect(await readFile(join(dir, SEND_QUARANTINE), 'utf8')).toBe('not json at all\nnull\n{"op":"add","id":"torn\n');
     const text = await readFile(join(dir, SEND_JOURNAL), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
+    expect(text).not.toMatch(/not json|torn|^null$/m);
+    await second.close();
+    const again: string[] = [];
+    await open(dir, { log: (message) => again.push(message) });
+    expect(again).toEqual([]);
   });
 });
 

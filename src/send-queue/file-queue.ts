@@ -9,7 +9,7 @@ import { retryDelay } from '../bridge/provider-status.js';
 import { messageOf } from '../errors.js';
 import { buildRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { acquireLock } from '../outbox/lock.js';
-import { readSendJournal, SendJournal } from './journal.js';
+import { quarantineSendJournal, readSendJournal, SendJournal } from './journal.js';
 import { type FileSendQueueOptions, type ResolvedQueueOptions, seconds, withQueueDefaults } from './options.js';
 import { addRecord, line, replaySends, snapshotLines } from './state.js';
 
@@ -32,15 +32,17 @@ import type {
  */
 export async function openFileSendQueue(options: FileSendQueueOptions): Promise<FileSendQueue> {
   const mapLimit = options.mapLimit ?? 100_000;
-  if (options.readOnly) return new FileSendQueue(options, replaySends(readSendJournal(options.dir), mapLimit));
+  if (options.readOnly) return new FileSendQueue(options, replaySends(readSendJournal(options.dir).records, mapLimit));
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const release = acquireLock(options.dir);
   try {
-    const records = readSendJournal(options.dir, true);
+    const scan = readSendJournal(options.dir);
+    const warning = await quarantineSendJournal(options.dir, scan);
+    if (warning) options.log?.(warning, { quarantined: scan.unreadable.length });
     const queue = new FileSendQueue(
       options,
-      replaySends(records, mapLimit),
-      new SendJournal(options.dir, records.length),
+      replaySends(scan.records, mapLimit),
+      new SendJournal(options.dir, scan.records.length),
       release,
     );
     queue.compact();

@@ -10,6 +10,7 @@
  * lost with it on replay). A mark `writeNow` could not write is kept and written before the next.
  */
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fdatasync,
@@ -21,35 +22,64 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  truncateSync,
   write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 
 export const SEND_JOURNAL = 'sends.ndjson';
 const writeAsync = promisify(write);
 const syncAsync = promisify(fdatasync);
 
-/** Every complete record; a torn last line is cut off (with `repair`). Corrupt lines are skipped. */
-export function readSendJournal(dir: string, repair = false): unknown[] {
+export const SEND_QUARANTINE = 'sends.quarantine.ndjson';
+
+export interface SendJournalScan {
+  records: unknown[];
+  /** Lines that are not a record (torn by a crash, or corrupted): moved aside by `quarantine`. */
+  unreadable: string[];
+  /** The readable records' lines, as the journal should hold them. */
+  readable: string[];
+}
+
+/** Every readable record of the journal, and the lines that are not one. */
+export function readSendJournal(dir: string): SendJournalScan {
+  const scan: SendJournalScan = { records: [], unreadable: [], readable: [] };
   const path = join(dir, SEND_JOURNAL);
-  if (!existsSync(path)) return [];
-  const data = readFileSync(path);
-  const end = data.lastIndexOf(0x0a) + 1;
-  if (repair && end < data.length) truncateSync(path, end);
-  const out: unknown[] = [];
-  for (const line of data.subarray(0, end).toString('utf8').split('\n')) {
+  if (!existsSync(path)) return scan;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  // The last piece is '' after a whole last record, or a line torn by a crash.
+  const torn = lines.pop() as string;
+  for (const line of lines) {
     if (!line) continue;
+    let record: unknown;
     try {
-      out.push(JSON.parse(line));
+      record = JSON.parse(line);
     } catch {
-      // Not from our appends (they end in a newline only once whole): skip, do not refuse to start.
+      record = undefined;
     }
+    if (record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string') {
+      scan.records.push(record);
+      scan.readable.push(line);
+    } else scan.unreadable.push(line);
   }
-  return out;
+  if (torn) scan.unreadable.push(torn);
+  return scan;
+}
+
+/**
+ * Moves unreadable lines to `sends.quarantine.ndjson` (appended, for a person to look at) and
+ * rewrites the journal without them, atomically; returns the warning to log, if any.
+ */
+export async function quarantineSendJournal(dir: string, scan: SendJournalScan): Promise<string | undefined> {
+  if (scan.unreadable.length === 0) return undefined;
+  const quarantine = join(dir, SEND_QUARANTINE);
+  appendFileSync(quarantine, scan.unreadable.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+  await writeFileAtomic(join(dir, SEND_JOURNAL), scan.readable.map((line) => `${line}\n`).join(''));
+  const count = scan.unreadable.length;
+  return `send queue journal: ${count} unreadable record${count === 1 ? '' : 's'} moved to ${quarantine}; the rest replayed`;
 }
 
 export class SendJournal {
