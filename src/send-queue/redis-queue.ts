@@ -155,18 +155,21 @@ export class RedisSendQueue implements SendQueue {
     return true;
   }
 
-  /** Resolves once the tries in flight (anywhere) and the uncertain sends at the call have settled, or after `ms`. */
+  /**
+   * Resolves once the sends being tried (anywhere) or uncertain at the call are settled, or
+   * after `ms`. A send whose instance died stays unsettled until another one has tried it again.
+   */
   async settled(ms: number): Promise<void> {
     const until = performance.now() + ms;
     try {
       const before = await this.scripts.inFlight();
-      const leases = Object.entries(before.owners);
-      while ((leases.length > 0 || before.uncertain.length > 0) && performance.now() < until) {
+      const watched = new Set([...before.uncertain, ...before.tries.map(([, , id]) => id)]);
+      watched.delete('');
+      while (watched.size > 0 && performance.now() < until) {
         await sleep(20);
         const now = await this.scripts.inFlight();
-        const open = new Set(now.uncertain);
-        if (!leases.some(([c, token]) => now.owners[c] === token) && !before.uncertain.some((id) => open.has(id)))
-          return;
+        const open = new Set([...now.uncertain, ...now.tries.map(([, , id]) => id)]);
+        if (![...watched].some((id) => open.has(id))) return;
       }
     } catch (error) {
       this.#failed(error, 'read');

@@ -3,7 +3,7 @@
  * outbox's (`EVALSHA`, reloaded by ioredis after a Redis restart), plus the plain reads.
  */
 import type { Redis } from 'ioredis';
-import { BUSY, CLAIM, ENQUEUE, HOLD, RENEW, SETTLE } from './scripts.js';
+import { BUSY, CLAIM, ENQUEUE, HOLD, IN_FLIGHT, RENEW, SETTLE } from './scripts.js';
 
 const SCRIPTS = {
   ccsEnqueue: ENQUEUE,
@@ -12,6 +12,7 @@ const SCRIPTS = {
   ccsHold: HOLD,
   ccsBusy: BUSY,
   ccsRenew: RENEW,
+  ccsInFlight: IN_FLIGHT,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -139,12 +140,11 @@ export class SendScripts {
     return { sends, uncertain: new Set(uncertain) };
   }
 
-  /** Lease tokens by contact (tries in flight anywhere) and the uncertain ids: what `settled` waits out. */
-  async inFlight(): Promise<{ owners: Record<string, string>; uncertain: string[] }> {
-    const [owners, uncertain] = await Promise.all([
-      this.redis.hgetall(`${this.base}owner`),
-      this.redis.smembers(`${this.base}uncertain`),
-    ]);
-    return { owners, uncertain };
+  /** The tries in flight on any instance (contact, lease token, send id) and the uncertain ids: what `settled` waits out. */
+  async inFlight(): Promise<{ tries: Array<[contactId: string, token: string, id: string]>; uncertain: Set<string> }> {
+    const [flat, uncertain] = (await this.#call('ccsInFlight')) as [string[], string[]];
+    const tries: Array<[string, string, string]> = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) tries.push([flat[i], flat[i + 1], flat[i + 2]]);
+    return { tries, uncertain: new Set(uncertain) };
   }
 }

@@ -195,3 +195,15 @@ for i = 4, #ARGV, 3 do
 end
 return 1
 `;
+
+/** ARGV: prefix, maxAge. { { contact, lease token, head id, ... } of the tries in flight, uncertain ids }. */
+export const IN_FLIGHT = `${PRELUDE}
+local tries = {}
+local owners = redis.call('HGETALL', OWNER)
+for i = 1, #owners, 2 do
+  tries[#tries + 1] = owners[i]
+  tries[#tries + 1] = owners[i + 1]
+  tries[#tries + 1] = redis.call('ZRANGE', q(owners[i]), 0, 0)[1] or ''
+end
+return { tries, redis.call('SMEMBERS', UNC) }
+`;
