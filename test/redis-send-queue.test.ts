@@ -3,11 +3,16 @@
  * (as two bridges would be): sends recorded in Redis before enqueue resolves, each contact's
  * order across instances (also behind a send still retrying inside /message on another one),
  * one sendRate budget, backoff and dead letters, the provider-id map read by another instance,
- * and a contact taken over when the instance trying it stops renewing its lease.
+ * a contact taken over when the instance trying it stops renewing its lease, and /message
+ * while the queue's Redis is down.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendInput } from '../src/bridge/adapter.js';
+import { buildBridge } from '../src/bridge/index.js';
 import type { RedisSendQueueOptions } from '../src/send-queue/redis/options.js';
 import { openRedisSendQueue, type RedisSendQueue } from '../src/send-queue/redis-queue.js';
 import type { QueuedSend, SendResultOf, SendWorker } from '../src/send-queue/types.js';
@@ -253,5 +258,50 @@ describe.runIf(run)(`RedisSendQueue${REDIS_SKIP_NOTE}`, () => {
     const quick = performance.now();
     await b.settled(3000);
     expect(performance.now() - quick).toBeLessThan(500);
+  });
+
+  it("/message with the queue's Redis down: still tries the provider, answers its mId, or the last error when it cannot queue", async () => {
+    const redis = await startRedisServer();
+    defer(() => redis.close());
+    const queue = await openRedisSendQueue({ url: redis.url, channelId: 'chan-1' });
+    defer(() => queue.close());
+    const dir = await mkdtemp(join(tmpdir(), 'redis-sq-'));
+    defer(() => rm(dir, { recursive: true, force: true }));
+    let up = true;
+    const token = 'tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
+    const app = buildBridge({
+      adapter: {
+        name: 'flaky',
+        capabilities: { messageTypes: ['text'], statuses: ['sent'] },
+        async send() {
+          if (!up) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+          return { mId: 'prov-1' };
+        },
+        webhooks: [],
+      },
+      channel: { channelId: 'chan-1', token, idType: 'phone' },
+      respondio: { webhookUrl: 'http://127.0.0.1:1/custom/channel/webhook/' },
+      stateDir: dir,
+      sendTimeoutMs: 300,
+      sendQueue: { queue },
+    });
+    defer(() => app.close());
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/message',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { channelId: 'chan-1', contactId: '+60177872890', message: { type: 'text', text: 'hi' } },
+      });
+    await redis.kill();
+    const sent = await post();
+    expect(sent.statusCode).toBe(200);
+    expect(sent.json()).toEqual({ mId: 'prov-1' });
+    up = false;
+    const failed = await post();
+    expect(failed.statusCode).toBe(400);
+    expect(failed.json().error.message).toMatch(
+      /^the provider did not take the message: provider unreachable: ECONNREFUSED \(\d+ tries within 300 ms\)$/,
+    );
   });
 });

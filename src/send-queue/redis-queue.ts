@@ -14,7 +14,14 @@ import { messageOf } from '../errors.js';
 import { openCheckedRedis } from '../outbox/redis/open.js';
 import { type ResolvedQueueOptions, withQueueDefaults } from './options.js';
 import { planOutcome, tooOldReason } from './outcome.js';
-import { type SendClaim, type SendCounts, SendScripts, type SendSettle } from './redis/commands.js';
+import {
+  parseStored,
+  type SendClaim,
+  type SendCounts,
+  SendScripts,
+  type SendSettle,
+  stored,
+} from './redis/commands.js';
 import { type RedisSendQueueOptions, redisPrefixOf } from './redis/options.js';
 import type {
   EnqueueSend,
@@ -39,9 +46,6 @@ export async function openRedisSendQueue(options: RedisSendQueueOptions): Promis
   return new RedisSendQueue(redis, options, own);
 }
 
-/** A send as stored: `tries` counts the queue's own tries (the backoff's step), across instances. */
-type StoredSend = Omit<QueuedSend, 'uncertain'> & { tries?: number };
-
 interface Flight {
   contactId: string;
   token: string;
@@ -50,10 +54,11 @@ interface Flight {
   tries: number;
 }
 
-const stored = (send: QueuedSend, tries: number) => {
-  const { uncertain: _uncertain, ...rest } = send;
-  return JSON.stringify({ ...rest, tries });
-};
+/**
+ * The sendRate window: a second, plus a guard for the time between a claim (when Redis counts
+ * the try) and the request leaving its instance, which varies from instance to instance.
+ */
+const RATE_WINDOW_MS = 1050;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -160,20 +165,7 @@ export class RedisSendQueue implements SendQueue {
    * after `ms`. A send whose instance died stays unsettled until another one has tried it again.
    */
   async settled(ms: number): Promise<void> {
-    const until = performance.now() + ms;
-    try {
-      const before = await this.scripts.inFlight();
-      const watched = new Set([...before.uncertain, ...before.tries.map(([, , id]) => id)]);
-      watched.delete('');
-      while (watched.size > 0 && performance.now() < until) {
-        await sleep(20);
-        const now = await this.scripts.inFlight();
-        const open = new Set([...now.uncertain, ...now.tries.map(([, , id]) => id)]);
-        if (![...watched].some((id) => open.has(id))) return;
-      }
-    } catch (error) {
-      this.#failed(error, 'read');
-    }
+    await this.scripts.settled(ms).catch((error) => this.#failed(error, 'read'));
   }
 
   start(worker: SendWorker, hooks: SendQueueHooks = {}): void {
@@ -215,7 +207,7 @@ export class RedisSendQueue implements SendQueue {
       const token = this.#token('l');
       let claim: SendClaim;
       try {
-        claim = await this.scripts.claim(token, this.#sendRate, 1000, this.#leaseMs);
+        claim = await this.scripts.claim(token, this.#sendRate, RATE_WINDOW_MS, this.#leaseMs);
         this.#down = false;
       } catch (error) {
         this.#failed(error, 'claim');
@@ -230,8 +222,7 @@ export class RedisSendQueue implements SendQueue {
   }
 
   #dispatch(claim: Extract<SendClaim, { kind: 'send' }>, token: string): void {
-    const { tries = 0, ...rest } = JSON.parse(claim.json) as StoredSend;
-    const send: QueuedSend = claim.uncertain ? { ...rest, uncertain: true } : rest;
+    const { send, tries } = parseStored(claim.json, claim.uncertain);
     const flight: Flight = { contactId: claim.contactId, token, controller: new AbortController(), send, tries };
     this.#flights.set(token, flight);
     const task = (claim.tooOld ? this.#giveUp(flight, tooOldReason(send, this.#o.maxAgeMs)) : this.#try(flight))
@@ -341,9 +332,9 @@ export class RedisSendQueue implements SendQueue {
   async list(state: SendState): Promise<QueuedSend[]> {
     const { sends, uncertain } = await this.scripts.entries(state);
     return sends
-      .map((json): QueuedSend => {
-        const { tries: _tries, ...send } = JSON.parse(json) as StoredSend;
-        return uncertain.has(send.id) && state === 'pending' ? { ...send, uncertain: true } : send;
+      .map((json) => {
+        const { send } = parseStored(json, false);
+        return state === 'pending' && uncertain.has(send.id) ? { ...send, uncertain: true } : send;
       })
       .sort((a, b) => a.seq - b.seq);
   }

@@ -3,6 +3,7 @@
  * outbox's (`EVALSHA`, reloaded by ioredis after a Redis restart), plus the plain reads.
  */
 import type { Redis } from 'ioredis';
+import type { QueuedSend } from '../types.js';
 import { BUSY, CLAIM, ENQUEUE, HOLD, IN_FLIGHT, RENEW, SETTLE } from './scripts.js';
 
 const SCRIPTS = {
@@ -42,6 +43,20 @@ export interface SendSettle {
   providerMId?: string;
   mapLimit: number;
   uncertain?: boolean;
+}
+
+/** A send as stored: `tries` counts the queue's own tries (the backoff's step), across instances. */
+type StoredSend = Omit<QueuedSend, 'uncertain'> & { tries?: number };
+
+/** The JSON the scripts keep (whether the last try got no answer is kept apart, in a set). */
+export function stored(send: QueuedSend, tries: number): string {
+  const { uncertain: _uncertain, ...rest } = send;
+  return JSON.stringify({ ...rest, tries });
+}
+
+export function parseStored(json: string, uncertain: boolean): { send: QueuedSend; tries: number } {
+  const { tries = 0, ...send } = JSON.parse(json) as StoredSend;
+  return { send: uncertain ? { ...send, uncertain: true } : send, tries };
 }
 
 function countsOf(reply: unknown[]): SendCounts {
@@ -146,5 +161,19 @@ export class SendScripts {
     const tries: Array<[string, string, string]> = [];
     for (let i = 0; i + 2 < flat.length; i += 3) tries.push([flat[i], flat[i + 1], flat[i + 2]]);
     return { tries, uncertain: new Set(uncertain) };
+  }
+
+  /** Polls until none of the sends in flight or uncertain now is any more (or `ms` passed). */
+  async settled(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    const before = await this.inFlight();
+    const watched = new Set([...before.uncertain, ...before.tries.map(([, , id]) => id)]);
+    watched.delete('');
+    while (watched.size > 0 && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const now = await this.inFlight();
+      const open = new Set([...now.uncertain, ...now.tries.map(([, , id]) => id)]);
+      if (![...watched].some((id) => open.has(id))) return;
+    }
   }
 }
