@@ -1,12 +1,13 @@
 /**
  * `custom-channel outbox --redis` and `start --redis` from the built bin: the shared queue
- * listed, retried and purged; bad URLs and unreachable or evicting Redis refused in one line.
+ * listed, retried and purged, the shared send queue listed; bad URLs and unreachable or evicting Redis refused in one line.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openRedisOutbox } from '../src/outbox/redis-outbox.js';
+import { openRedisSendQueue } from '../src/send-queue/redis-queue.js';
 import { createBridgeProject, E2E_CHANNEL } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { runCli } from './support/cli.js';
@@ -61,6 +62,37 @@ describe.runIf(run)(`outbox and start with --redis${REDIS_SKIP_NOTE}`, () => {
     expect(await outbox.list('pending')).toEqual([]);
     expect((await outbox.list('dead')).map((e) => e.item.event.mId)).toEqual(['dead-2']);
   }, 120_000);
+
+  it('lists the shared send queue: queued sends and failed ones, whichever instance queued them', async () => {
+    const redis = await startRedisServer();
+    defer(() => redis.close());
+    const queue = await openRedisSendQueue({ url: redis.url, channelId: E2E_CHANNEL.channelId, maxAttempts: 1 });
+    defer(() => queue.close());
+    const send = (contactId: string, text: string, nextAt: number) =>
+      queue.enqueue({
+        id: `cc-${text}`,
+        seq: 0,
+        input: { channelId: E2E_CHANNEL.channelId, contactId, message: { type: 'text', text } },
+        receivedAt: Date.now(),
+        attempts: 1,
+        nextAt,
+      });
+    await send('+60177872890', 'waiting', Date.now() + 3_600_000);
+    await send('+60111111111', 'gone', Date.now());
+    queue.start(async (s) => ({ ok: false, retry: false, error: `refused ${s.contactId}` }));
+    while ((await queue.list('dead')).length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const { root, env } = await project();
+    const text = await runCli(['outbox', 'list', '--sends', '--redis', redis.url], { cwd: root, env });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/queued sends \(waiting for the provider\): 1\n {2}cc-waiting .* 1 tries {2}next try/);
+    expect(text.stdout).toMatch(
+      /failed sends \(reported failed to respond.io\): 1\n {2}cc-gone[^\n]*\n {4}the provider refused it: refused \+60111111111/,
+    );
+    const viaEnv = { ...env, CUSTOM_CHANNEL_REDIS_URL: redis.url };
+    const json = JSON.parse((await runCli(['outbox', 'list', '--json'], { cwd: root, env: viaEnv })).stdout);
+    expect(json.sends.pending.map((s: { id: string }) => s.id)).toEqual(['cc-waiting']);
+    expect(json.sends.dead.map((s: { id: string }) => s.id)).toEqual(['cc-gone']);
+  }, 60_000);
 
   it('start refuses a bad URL, an unreachable Redis and an evicting one, each in one line without a stack', async () => {
     const { root, env } = await project();

@@ -1,11 +1,14 @@
 /**
  * `buildBridge`: the integration server as a Fastify instance that has not started listening
  * (tests drive it with `inject()`). Routes: `POST /message`, `GET /health`, `GET /ready`,
- * `GET /metrics` (unless `metrics: false`), and the adapter's webhook paths. The outbox opens when the instance becomes ready and is closed with it.
+ * `GET /metrics` (unless `metrics: false`), and the adapter's webhook paths. The outbox and the
+ * send queue open when the instance becomes ready and are closed with it: on Redis with
+ * `redisUrl` (shared by the instances of a channel), else in files below `stateDir`.
  */
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { ExchangeFeed } from '../exchange.js';
 import { fastifyTimeouts } from '../lib/server-limits.js';
 import { openFileOutbox } from '../outbox/file-outbox.js';
@@ -147,6 +150,8 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
   let sendQueue: SendQueue | undefined;
   let ownQueue = false;
+  /** The Redis outbox's client, when the bridge opened one: the Redis send queue uses it too. */
+  let redis: Redis | undefined;
   const runtime: BridgeRuntime = {
     get outbox(): Outbox {
       if (!outbox) throw new Error('the bridge is not ready yet: await app.ready() first');
@@ -218,13 +223,16 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     if (!outbox && options.redisUrl) {
       // Loaded only when asked for: ioredis stays out of the file-outbox start-up.
       const { openRedisOutbox } = await import('../outbox/redis-outbox.js');
-      outbox = await openRedisOutbox({
+      const redisOutbox = await openRedisOutbox({
         url: options.redisUrl,
         channelId: options.channel.channelId,
         rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
         onWarning: (message) => app.log.warn(message),
       });
+      outbox = redisOutbox;
       ownOutbox = true;
+      // The send queue shares the connection (checked once); it is closed before the outbox.
+      redis = redisOutbox.scripts.redis;
     }
     if (!outbox) {
       outbox = await openFileOutbox({
@@ -251,6 +259,18 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     if (queueSettings) {
       const adapter = await getAdapter().catch(() => undefined);
       sendQueue = queueSettings.queue;
+      if (!sendQueue && options.redisUrl) {
+        const { openRedisSendQueue } = await import('../send-queue/redis-queue.js');
+        sendQueue = await openRedisSendQueue({
+          ...queueSettings,
+          ...(redis ? { redis } : { url: options.redisUrl, onWarning: (message: string) => app.log.warn(message) }),
+          channelId: options.channel.channelId,
+          now,
+          sendRate: adapter?.capabilities.sendRate,
+          log: (message, data) => app.log.error(data ?? {}, message),
+        });
+        ownQueue = true;
+      }
       if (!sendQueue) {
         sendQueue = await openFileSendQueue({
           ...queueSettings,

@@ -82,15 +82,30 @@ async function sendWithinBudget(
 ): Promise<Answer> {
   const budget = deps.sendTimeoutMs;
   const deadline = performance.now() + budget;
-  const queue = deps.sendQueue?.();
-  const seq = queue ? queue.nextSeq() : 0;
+  let queue = deps.sendQueue?.();
   const id = newSendId();
   // `received` is zod's fresh copy of the body: set the key on it rather than copy it again.
   const input: SendInput = received;
   input.idempotencyKey = id;
   const receivedAt = deps.now();
   const policy = deps.sendPolicy ?? DEFAULT_SEND_POLICY;
-  if (queue?.busy(input.contactId)) {
+  let seq = 0;
+  let busy = false;
+  if (queue) {
+    // The file queue answers at once; a shared one asks its store (both questions in one round trip).
+    const arrival = queue.nextSeq();
+    const waiting = queue.busy(input.contactId);
+    try {
+      seq = typeof arrival === 'number' ? arrival : await arrival;
+      busy = typeof waiting === 'boolean' ? waiting : await waiting;
+    } catch (error) {
+      // Its store is unreachable: try the provider as if there were no queue (the last error is answered).
+      log.error({ err: error }, 'send queue unavailable');
+      Promise.resolve(waiting).catch(() => {});
+      queue = undefined;
+    }
+  }
+  if (queue && busy) {
     // Earlier messages of this contact are waiting: this one may not overtake them.
     return enqueue(queue, deps, tags, { id, seq, input, receivedAt, attempts: 0, nextAt: receivedAt });
   }

@@ -13,7 +13,7 @@ import type { SendPolicy } from './message-route.js';
 
 /** The send queue's settings (see `FileSendQueueOptions` for the defaults). */
 export interface SendQueueSettings extends Omit<FileSendQueueOptions, 'dir' | 'readOnly' | 'now' | 'sendRate' | 'log'> {
-  /** Replaces the file queue in `<stateDir>/sends` (e.g. a shared store). */
+  /** Replaces the store (the Redis queue with `redisUrl`, else the file queue in `<stateDir>/sends`). */
   queue?: SendQueue;
   /** How long one background try may take (default 10,000 ms). */
   attemptTimeoutMs?: number;
@@ -34,7 +34,7 @@ export interface BridgeOptions {
   env?: Record<string, string | undefined>;
   /** Replaces the file outbox (e.g. a shared queue). The bridge starts and stops its delivery. */
   outbox?: Outbox;
-  /** Use the shared Redis outbox at this URL instead of the file journal (several instances, one channel). */
+  /** Use the shared Redis outbox and send queue at this URL instead of the files (several instances, one channel). */
   redisUrl?: string;
   /** Local state folder: every file the bridge writes is below it; the file outbox in `<stateDir>/outbox` (default `./.custom-channel`). */
   stateDir?: string;

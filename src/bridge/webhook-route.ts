@@ -44,11 +44,14 @@ async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | u
       out.push(item);
       continue;
     }
+    // The file queue answers at once; a shared one may ask its store (unreachable: not known to be ours).
     let mapped = queue.bridgeMIdOf(event.mId);
+    if (typeof mapped === 'object') mapped = await mapped.catch(() => undefined);
     if (mapped === undefined && !waited && queue.unsettled()) {
       waited = true;
       await queue.settled(3000);
       mapped = queue.bridgeMIdOf(event.mId);
+      if (typeof mapped === 'object') mapped = await mapped.catch(() => undefined);
     }
     out.push(mapped === undefined ? item : { ...item, event: { ...event, mId: mapped } });
   }

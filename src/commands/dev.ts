@@ -59,7 +59,7 @@ export function registerDev(program: Command): void {
   envOption(
     command,
     '--redis <url>',
-    'use the shared Redis outbox (as start --redis) instead of the file journal',
+    'use the shared Redis outbox and send queue (as start --redis) instead of the files',
     'CUSTOM_CHANNEL_REDIS_URL',
   );
   command

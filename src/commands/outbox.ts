@@ -36,9 +36,10 @@ export function registerOutbox(program: Command): void {
     .option('-y, --yes', 'purge: do not ask (needed when not on a terminal)')
     .option('--sends', 'list: only the send queue (messages respond.io handed over that the provider has not taken)')
     .addOption(
-      new Option('--redis <url>', "the shared Redis outbox of the project's channel (as start --redis)").env(
-        'CUSTOM_CHANNEL_REDIS_URL',
-      ),
+      new Option(
+        '--redis <url>',
+        "the shared Redis outbox and send queue of the project's channel (as start --redis)",
+      ).env('CUSTOM_CHANNEL_REDIS_URL'),
     )
     .addHelpText(
       'after',
@@ -46,7 +47,8 @@ export function registerOutbox(program: Command): void {
 Works on .custom-channel/outbox of the project in the current folder (or <state dir>/outbox). Listing is safe while the
 bridge runs; retry and purge need the bridge stopped. A retried dead letter is delivered on the
 next \`custom-channel start\` (or dev). With --redis (or CUSTOM_CHANNEL_REDIS_URL) it works on the
-channel's shared queue in Redis instead, and retry/purge are safe while the bridges run.
+channel's shared queue (and shared send queue) in Redis instead, and retry/purge are safe while
+the bridges run.
 
 Examples:
   $ custom-channel outbox
@@ -63,7 +65,7 @@ Examples:
       if (flags.sends && action !== 'list') throw usageError('--sends works with list only', 'drop --sends');
       const { listSends, describeSend } = await import('../send-queue/list.js');
       if (flags.sends) {
-        const sends = await listSends(process.cwd());
+        const sends = await listSends(process.cwd(), { redisUrl: flags.redis, env: process.env });
         reporter.emit({ action: 'list', sends });
         printSends(reporter, sends, describeSend, flags.dead);
         return;
@@ -99,7 +101,10 @@ Examples:
         redisUrl: flags.redis,
         env: process.env,
       });
-      const sends = report.action === 'list' ? await listSends(process.cwd()) : undefined;
+      const sends =
+        report.action === 'list'
+          ? await listSends(process.cwd(), { redisUrl: flags.redis, env: process.env })
+          : undefined;
       reporter.emit(sends ? { ...report, sends } : report);
       if (report.action === 'retry') {
         reporter.success(`${report.count} dead letter(s) moved back to pending`);

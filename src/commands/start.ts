@@ -49,7 +49,7 @@ export function registerStart(program: Command): void {
   envOption(
     command,
     '--redis <url>',
-    'share one outbox and rate budget with other instances on this Redis (README "Several instances on Redis")',
+    'share one outbox, send queue and rate budgets with other instances on this Redis (README "Several instances on Redis")',
     'CUSTOM_CHANNEL_REDIS_URL',
   );
   command
@@ -61,7 +61,8 @@ settings from .env and the environment, and the channel from RESPONDIO_CHANNEL_I
 RESPONDIO_CHANNEL_TOKEN and RESPONDIO_WEBHOOK_URL (or \`custom-channel config\`). Events for
 respond.io are journaled in <state dir>/outbox before the provider is answered; see
 \`custom-channel outbox\`; with --redis, several instances share one outbox queue in Redis. A
-message the provider does not take within /message's answer budget (5 s) is queued in <state dir>/sends and retried (package.json "customChannel.send" sets queue,
+message the provider does not take within /message's answer budget (5 s) is queued in <state dir>/sends
+(in Redis with --redis, shared too) and retried (package.json "customChannel.send" sets queue,
 budgetMs, maxAgeMs, maxAttempts, retryMaxMs). Logs are JSON lines on stdout (no query-string
 value or secret in them). GET /health: alive; GET /ready: 200, or 503 with the reasons; GET
 /metrics: Prometheus. SIGTERM stops gracefully (exit 0), Ctrl-C too (exit 130). Every flag has

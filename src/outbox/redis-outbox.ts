@@ -13,14 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BridgeEvent } from '../bridge/adapter.js';
-import { CliError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import { type Claim, OutboxScripts } from './redis/commands.js';
-import { connectRedis } from './redis/connect.js';
-import { judgeDurability, readRedisSettings } from './redis/durability.js';
 import { GroupCommit } from './redis/group-commit.js';
+import { openCheckedRedis } from './redis/open.js';
 import { type RedisOutboxOptions, type ResolvedRedisOptions, redisDefaults } from './redis/options.js';
 import { planSettle } from './redis/settle-plan.js';
-import { describeRedisUrl } from './redis/url.js';
 import {
   type Deliver,
   type DeliveryResult,
@@ -43,22 +41,8 @@ export type { RedisOutboxOptions };
  * @example const outbox = await openRedisOutbox({ url: 'redis://127.0.0.1:6379', channelId }); outbox.start(deliver)
  */
 export async function openRedisOutbox(options: RedisOutboxOptions): Promise<RedisOutbox> {
-  if (!options.redis && !options.url) throw new TypeError('openRedisOutbox: pass url or redis');
-  const redis = options.redis ?? (await connectRedis(options.url as string));
-  const where = options.url ? describeRedisUrl(options.url) : 'Redis';
-  try {
-    const verdict = judgeDurability(await readRedisSettings(redis));
-    if (verdict.problems.length > 0 && !options.allowVolatile) {
-      throw new CliError(`refusing ${where}: ${verdict.problems.join('; ')}`, {
-        hint: 'fix the Redis settings (see README "Several instances on Redis"), then start again',
-      });
-    }
-    for (const warning of [...verdict.problems, ...verdict.warnings]) options.onWarning?.(`${where}: ${warning}`);
-  } catch (error) {
-    if (!options.redis) redis.disconnect();
-    throw error;
-  }
-  return new RedisOutbox(redis, options, !options.redis);
+  const { redis, own } = await openCheckedRedis(options, 'openRedisOutbox');
+  return new RedisOutbox(redis, options, own);
 }
 
 type Triple = [key: string, contactId: string, json: string];

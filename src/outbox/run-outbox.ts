@@ -41,20 +41,25 @@ export interface OutboxReport {
   unreadable?: number;
 }
 
-/** The same actions on the Redis outbox of the project's channel: atomic scripts, so no need to stop the bridges. */
-async function runRedisOutbox(input: RunOutboxInput & { redisUrl: string }): Promise<OutboxReport> {
-  const [{ resolveConfig }, { openRedisOutbox }, { checkRedisUrl, describeRedisUrl }] = await Promise.all([
-    import('../config/resolve.js'),
-    import('./redis-outbox.js'),
-    import('./redis/url.js'),
-  ]);
-  const config = await resolveConfig({ cwd: input.cwd, env: input.env ?? process.env });
-  const channelId = config.values.channelId;
+/** The project's Channel ID: Redis keeps a channel's outbox and send queue under it. */
+export async function redisChannelOf(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { resolveConfig } = await import('../config/resolve.js');
+  const channelId = (await resolveConfig({ cwd, env })).values.channelId;
   if (!channelId) {
     throw new CliError('no respond.io channel configured: the Redis outbox is kept per Channel ID', {
       hint: 'set RESPONDIO_CHANNEL_ID, or run `custom-channel config set channel-id …`',
     });
   }
+  return channelId;
+}
+
+/** The same actions on the Redis outbox of the project's channel: atomic scripts, so no need to stop the bridges. */
+async function runRedisOutbox(input: RunOutboxInput & { redisUrl: string }): Promise<OutboxReport> {
+  const [{ openRedisOutbox }, { checkRedisUrl, describeRedisUrl }] = await Promise.all([
+    import('./redis-outbox.js'),
+    import('./redis/url.js'),
+  ]);
+  const channelId = await redisChannelOf(input.cwd, input.env);
   const dir = describeRedisUrl(checkRedisUrl(input.redisUrl));
   // Reading and moving entries acknowledges nothing: a Redis the bridge would refuse is fine here.
   const outbox = await openRedisOutbox({ url: input.redisUrl, channelId, allowVolatile: true });

@@ -5,12 +5,12 @@
  * dead letter once a send is refused, too old or tried too often.
  */
 import { mkdirSync } from 'node:fs';
-import { retryDelay } from '../bridge/provider-status.js';
 import { messageOf } from '../errors.js';
 import { buildRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { acquireLock } from '../outbox/lock.js';
 import { quarantineSendJournal, readSendJournal, SendJournal } from './journal.js';
-import { type FileSendQueueOptions, type ResolvedQueueOptions, seconds, withQueueDefaults } from './options.js';
+import { type FileSendQueueOptions, type ResolvedQueueOptions, withQueueDefaults } from './options.js';
+import { planOutcome, tooOldReason } from './outcome.js';
 import { addRecord, line, replaySends, snapshotLines } from './state.js';
 
 export type { FileSendQueueOptions };
@@ -247,13 +247,7 @@ export class FileSendQueue implements SendQueue {
       if (!head || this.#held.has(contact) || this.#busyContacts.has(contact)) continue;
       const now = this.#o.now();
       if (now - head.receivedAt >= this.#o.maxAgeMs) {
-        this.#track(
-          contact,
-          this.#giveUp(
-            head,
-            `not sent within ${seconds(this.#o.maxAgeMs)} (${head.attempts} tries); last error: ${head.lastError ?? 'none'}`,
-          ),
-        );
+        this.#track(contact, this.#giveUp(head, tooOldReason(head, this.#o.maxAgeMs)));
         continue;
       }
       if (this.#limiter) {
@@ -335,22 +329,15 @@ export class FileSendQueue implements SendQueue {
       return;
     }
     send.lastError = result.error;
-    if (!result.retry) {
-      this.#hooks.onAttempt?.(send, result);
-      return this.#giveUp(send, `the provider refused it: ${result.error}`);
-    }
-    if (send.attempts >= this.#o.maxAttempts) {
-      this.#hooks.onAttempt?.(send, result);
-      return this.#giveUp(send, `not sent after ${send.attempts} tries; last error: ${result.error}`);
-    }
-    // Backoff counts this process's tries of the send, not those made inside `/message`; a try
-    // that got no answer goes again soon (its idempotency key makes that safe).
+    // Backoff counts this process's tries of the send, not those made inside `/message`.
     const tries = (this.#tries.get(send.id) ?? 0) + 1;
+    const outcome = planOutcome(send, result, tries, this.#o);
+    if (outcome.kind !== 'retry') {
+      this.#hooks.onAttempt?.(send, result);
+      return this.#giveUp(send, outcome.kind === 'dead' ? outcome.reason : result.error);
+    }
     this.#tries.set(send.id, tries);
-    const delay = result.uncertain
-      ? Math.min(this.#o.backoff.baseMs, 1000)
-      : retryDelay(tries, result.retryAfterMs, { ...this.#o.backoff, maxRetryAfterMs: this.#o.maxRetryAfterMs });
-    send.nextAt = now + delay;
+    send.nextAt = now + outcome.delayMs;
     this.#hooks.onAttempt?.(send, result, send.nextAt);
     journal.writeNow(line({ op: 'try', id: send.id, attempts: send.attempts, err: result.error, next: send.nextAt }));
   }

@@ -1,11 +1,9 @@
-/** The file send queue's settings and their defaults. */
+/** The send queue's settings (either store) and their defaults. */
 
 export const seconds = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 
-export interface FileSendQueueOptions {
-  dir: string;
-  /** List only (`outbox list --sends` while the bridge runs): no lock, no writes. */
-  readOnly?: boolean;
+/** What every send queue store takes. */
+export interface SendQueueOptions {
   now?: () => number;
   /** Give up on a send this long after respond.io handed it over (default 1 hour). */
   maxAgeMs?: number;
@@ -26,13 +24,18 @@ export interface FileSendQueueOptions {
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
-export type ResolvedQueueOptions = Required<Omit<FileSendQueueOptions, 'sendRate' | 'log' | 'readOnly' | 'backoff'>> & {
+export interface FileSendQueueOptions extends SendQueueOptions {
+  dir: string;
+  /** List only (`outbox list --sends` while the bridge runs): no lock, no writes. */
+  readOnly?: boolean;
+}
+
+export type ResolvedQueueOptions = Required<Omit<SendQueueOptions, 'sendRate' | 'log' | 'backoff'>> & {
   backoff: { baseMs: number; maxMs: number };
 };
 
-export function withQueueDefaults(options: FileSendQueueOptions): ResolvedQueueOptions {
+export function withQueueDefaults(options: SendQueueOptions): ResolvedQueueOptions {
   return {
-    dir: options.dir,
     now: options.now ?? Date.now,
     maxAgeMs: options.maxAgeMs ?? 3_600_000,
     maxAttempts: options.maxAttempts ?? 100,

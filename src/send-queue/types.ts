@@ -3,6 +3,8 @@
  * `/message`'s answer budget. respond.io already holds a bridge-issued mId for each; the queue
  * keeps trying in the background, per contact in order, and reports the outcome. This
  * interface is all the bridge knows, so a shared store (Redis) can replace the file journal.
+ * The file queue answers `nextSeq`, `busy` and `bridgeMIdOf` at once; a shared store may have
+ * to ask (a Promise), since another instance may hold the answer.
  */
 import type { SendInput } from '../bridge/adapter.js';
 
@@ -76,15 +78,15 @@ export interface EnqueueSend {
 
 export interface SendQueue {
   /** The next arrival number (call at arrival, before any try, so order follows arrival). */
-  nextSeq(): number;
+  nextSeq(): number | Promise<number>;
   /** Resolves once the send is durably recorded. */
   enqueue(send: EnqueueSend): Promise<void>;
-  /** True while `contactId` has sends waiting or held: a new send must queue behind them. */
-  busy(contactId: string): boolean;
+  /** True while `contactId` has sends waiting or held (by any instance): a new send must queue behind them. */
+  busy(contactId: string): boolean | Promise<boolean>;
   /** A send of `contactId` is retrying inside `/message`: later ones wait for it. Returns the release. */
   hold(contactId: string): () => void;
-  /** The bridge mId a provider id was mapped to, once a queued send went out. */
-  bridgeMIdOf(providerMId: string): string | undefined;
+  /** The bridge mId a provider id was mapped to, once a queued send went out (by any instance). */
+  bridgeMIdOf(providerMId: string): string | undefined | Promise<string | undefined>;
   /**
    * Resolves when no try is in flight and no send is uncertain (or after `ms`): a status
    * callback may race the provider's answer that tells us its id.

@@ -1,11 +1,8 @@
 /** Settings of the Redis outbox, with respond.io's limits as defaults. */
-import type { Redis } from 'ioredis';
 import type { BackoffOptions } from '../backoff.js';
+import type { OpenRedisOptions } from './open.js';
 
-export interface RedisOutboxOptions {
-  /** `redis://[:password@]host:port[/db]`; or pass `redis` (then the caller closes it). */
-  url?: string;
-  redis?: Redis;
+export interface RedisOutboxOptions extends OpenRedisOptions {
   /** The respond.io channel: its instances share one queue, one budget and one dedupe memory. */
   channelId: string;
   /** Key prefix (default `custom-channel:{<channelId>}:`; the braces keep a channel on one cluster slot). */
@@ -33,10 +30,6 @@ export interface RedisOutboxOptions {
   stopGraceMs?: number;
   /** How often an idle instance looks for work queued by the others (default 100 ms). */
   idlePollMs?: number;
-  /** Start even if the Redis settings would lose acknowledged events (default false). */
-  allowVolatile?: boolean;
-  /** Warnings found at start (e.g. appendfsync everysec). */
-  onWarning?: (message: string) => void;
   now?: () => number;
   random?: () => number;
 }
