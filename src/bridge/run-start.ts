@@ -159,10 +159,10 @@ export async function runStart(input: RunStartInput): Promise<number> {
       channelId,
       token: maskSecret(token),
       webhookUrl,
-      stateDir,
       metrics: input.metrics,
       outbox: bridge.outbox.stats(),
-      ...(input.redisUrl ? { redis: describeRedisUrl(input.redisUrl) } : {}),
+      // Where the outbox and the send queue live.
+      ...(input.redisUrl ? { redis: describeRedisUrl(input.redisUrl) } : { stateDir }),
     },
     'bridge listening',
   );

@@ -71,8 +71,8 @@ export interface Fleet {
 }
 
 export async function startFleet(root: string, webhookUrl: string, redisUrl: string, size: number): Promise<Fleet> {
-  // Each instance has its own state folder, as on separate machines (files other than the
-  // outbox, e.g. a send queue, stay per instance and locked by it).
+  // Each instance has its own state folder, as on separate machines: on Redis the outbox and the
+  // send queue keep nothing there, so no file is shared between them either.
   const argsOf = (i: number) => ['--redis', redisUrl, '--state-dir', join(root, `.state-${i}`)];
   const bridges = Array.from({ length: size }, (_, i) => spawnBridge(root, webhookUrl, argsOf(i)));
   const urls: Array<string | undefined> = await Promise.all(bridges.map((b) => b.url));
