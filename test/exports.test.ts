@@ -21,7 +21,7 @@ describe('package exports', () => {
     }
   });
 
-  it('custom-channel/adapter and /contract do not load Fastify; the root does', () => {
+  it('custom-channel/adapter, /contract and /redis do not load Fastify; the root does', () => {
     const adapter = probe('custom-channel/adapter');
     expect(adapter.keys).toEqual(
       expect.arrayContaining([
@@ -36,6 +36,9 @@ describe('package exports', () => {
     const contract = probe('custom-channel/contract');
     expect(contract.keys).toEqual(expect.arrayContaining(['validatePayload', 'WebhookBodySchema']));
     expect(contract.fastify).toBe(false);
+    const redis = probe('custom-channel/redis');
+    expect(redis.keys).toEqual(expect.arrayContaining(['openRedisOutbox', 'openRedisSendQueue']));
+    expect(redis.fastify).toBe(false);
     expect(probe('custom-channel').fastify).toBe(true);
   });
 });
