@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BridgeEvent } from '../bridge/adapter.js';
 import { messageOf } from '../errors.js';
+import { WakeableSleep } from '../lib/wakeable-sleep.js';
 import { type Claim, OutboxScripts } from './redis/commands.js';
 import { GroupCommit } from './redis/group-commit.js';
 import { openCheckedRedis } from './redis/open.js';
@@ -61,7 +62,7 @@ export class RedisOutbox implements Outbox {
   #deliver: Deliver | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #pause = new WakeableSleep();
   #flights = new Map<string, Flight>();
   /** Enqueues of concurrent webhooks go to Redis as one script call (group-commit.ts). */
   #group = new GroupCommit<Triple, string>((triples) => this.#write(triples));
@@ -124,7 +125,7 @@ export class RedisOutbox implements Outbox {
     this.#duplicates += ids.length - fresh.length;
     if (options.deadLetter === undefined) this.#counts.pending += fresh.length;
     else this.#counts.dead += fresh.length;
-    if (fresh.length > 0) this.#wake?.();
+    if (fresh.length > 0) this.#pause.wake();
     return { ids: fresh, duplicates: ids.length - fresh.length };
   }
 
@@ -162,24 +163,11 @@ export class RedisOutbox implements Outbox {
     }
   }
 
-  #sleep(ms: number, wakeable: boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = wakeable ? done : undefined;
-    }).finally(() => {
-      this.#wake = undefined;
-    });
-  }
-
   async #run(): Promise<void> {
     const o = this.#o;
     while (this.#running) {
       if (this.#flights.size >= o.concurrency) {
-        await this.#sleep(o.idlePollMs, true);
+        await this.#pause.sleep(o.idlePollMs, true);
         continue;
       }
       this.#seq += 1;
@@ -190,7 +178,7 @@ export class RedisOutbox implements Outbox {
         this.#ok();
       } catch (error) {
         this.#failed(error, 'claim');
-        await this.#sleep(250, false);
+        await this.#pause.sleep(250, false);
         continue;
       }
       this.#counts = { pending: claim.pending, dead: claim.dead };
@@ -199,8 +187,8 @@ export class RedisOutbox implements Outbox {
         continue;
       }
       // Rate slot or pause: sleep exactly; nothing ready: until local work arrives or the next poll.
-      if (claim.waitMs === undefined || claim.waitMs > o.idlePollMs) await this.#sleep(o.idlePollMs, true);
-      else await this.#sleep(Math.ceil(claim.waitMs), false);
+      if (claim.waitMs === undefined || claim.waitMs > o.idlePollMs) await this.#pause.sleep(o.idlePollMs, true);
+      else await this.#pause.sleep(Math.ceil(claim.waitMs), false);
     }
   }
 
@@ -220,7 +208,7 @@ export class RedisOutbox implements Outbox {
       .finally(() => {
         this.#flights.delete(token);
         this.#tasks.delete(task);
-        this.#wake?.();
+        this.#pause.wake();
       });
     this.#tasks.add(task);
   }
@@ -263,7 +251,7 @@ export class RedisOutbox implements Outbox {
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#pause.wake();
     const grace = setTimeout(() => {
       for (const flight of this.#flights.values()) flight.controller.abort(new Error('outbox stopping'));
     }, this.#o.stopGraceMs);
@@ -306,7 +294,7 @@ export class RedisOutbox implements Outbox {
       return [entry.id, entry.item.contactId, JSON.stringify({ ...rest, attempts: 0 })];
     });
     const moved = await this.scripts.revive(fresh);
-    if (moved > 0) this.#wake?.();
+    if (moved > 0) this.#pause.wake();
     return moved;
   }
 

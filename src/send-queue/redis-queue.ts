@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
+import { WakeableSleep } from '../lib/wakeable-sleep.js';
 import { openCheckedRedis } from '../outbox/redis/open.js';
 import { type ResolvedQueueOptions, withQueueDefaults } from './options.js';
 import { planOutcome, tooOldReason } from './outcome.js';
@@ -77,7 +78,7 @@ export class RedisSendQueue implements SendQueue {
   #hooks: SendQueueHooks = {};
   #running = false;
   #loop?: Promise<void>;
-  #wake?: () => void;
+  #pause = new WakeableSleep();
   #heartbeat?: NodeJS.Timeout;
   #closed?: Promise<void>;
   #flights = new Map<string, Flight>();
@@ -130,7 +131,7 @@ export class RedisSendQueue implements SendQueue {
       if (left > 0) this.#staging.set(contact, left);
       else this.#staging.delete(contact);
     }
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   busy(contactId: string): boolean | Promise<boolean> {
@@ -147,7 +148,7 @@ export class RedisSendQueue implements SendQueue {
     return () => {
       if (!this.#holds.delete(token)) return;
       // Written after the hold on the same connection, so Redis sees them in order.
-      void write(false).then(() => this.#wake?.());
+      void write(false).then(() => this.#pause.wake());
     };
   }
 
@@ -185,23 +186,10 @@ export class RedisSendQueue implements SendQueue {
     await this.scripts.renew(this.#leaseMs, held).catch((error) => this.#failed(error, 'lease renewal'));
   }
 
-  #sleep(ms: number, wakeable: boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = wakeable ? done : undefined;
-    }).finally(() => {
-      this.#wake = undefined;
-    });
-  }
-
   async #run(): Promise<void> {
     while (this.#running) {
       if (this.#flights.size >= this.#o.concurrency) {
-        await this.#sleep(this.#idlePollMs, true);
+        await this.#pause.sleep(this.#idlePollMs, true);
         continue;
       }
       const token = this.#token('l');
@@ -211,13 +199,14 @@ export class RedisSendQueue implements SendQueue {
         this.#down = false;
       } catch (error) {
         this.#failed(error, 'claim');
-        await this.#sleep(250, false);
+        await this.#pause.sleep(250, false);
         continue;
       }
       this.#counts = claim.counts;
       if (claim.kind === 'send') this.#dispatch(claim, token);
-      else if (claim.waitMs === undefined || claim.waitMs > this.#idlePollMs) await this.#sleep(this.#idlePollMs, true);
-      else await this.#sleep(claim.waitMs, false);
+      else if (claim.waitMs === undefined || claim.waitMs > this.#idlePollMs)
+        await this.#pause.sleep(this.#idlePollMs, true);
+      else await this.#pause.sleep(claim.waitMs, false);
     }
   }
 
@@ -230,7 +219,7 @@ export class RedisSendQueue implements SendQueue {
       .finally(() => {
         this.#flights.delete(token);
         this.#tasks.delete(task);
-        this.#wake?.();
+        this.#pause.wake();
       });
     this.#tasks.add(task);
   }
@@ -312,7 +301,7 @@ export class RedisSendQueue implements SendQueue {
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#pause.wake();
     const grace = setTimeout(() => {
       for (const flight of this.#flights.values()) flight.controller.abort(new Error('the bridge is shutting down'));
     }, this.#o.stopGraceMs);
