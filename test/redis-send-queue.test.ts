@@ -11,13 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SendInput } from '../src/bridge/adapter.js';
 import { buildBridge } from '../src/bridge/index.js';
 import type { RedisSendQueueOptions } from '../src/send-queue/redis/options.js';
 import { openRedisSendQueue, type RedisSendQueue } from '../src/send-queue/redis-queue.js';
 import type { QueuedSend, SendResultOf, SendWorker } from '../src/send-queue/types.js';
 import { useCleanups } from './support/cleanups.js';
 import { REDIS_SKIP_NOTE, type RedisServer, requireRedisServer, startRedisServer } from './support/redis-server.js';
+import { textInput } from './support/sends.js';
 
 const defer = useCleanups('each');
 const run = requireRedisServer();
@@ -48,11 +48,7 @@ async function open(channelId: string, extra: Partial<RedisSendQueueOptions> = {
   return queue;
 }
 
-const input = (contactId: string, text: string): SendInput => ({
-  channelId: 'c',
-  contactId,
-  message: { type: 'text', text },
-});
+const input = textInput;
 const textOf = (send: QueuedSend) => (send.input.message as { text: string }).text;
 
 async function add(

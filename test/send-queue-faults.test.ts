@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { SendInput } from '../src/bridge/adapter.js';
 import { type FileSendQueue, openFileSendQueue } from '../src/send-queue/file-queue.js';
 import { SEND_JOURNAL } from '../src/send-queue/journal.js';
 import type { SendResultOf } from '../src/send-queue/types.js';
 import { useCleanups } from './support/cleanups.js';
+import { textInput } from './support/sends.js';
 import { canMountTmpfs, fillDisk, mountTmpfs } from './support/tmpfs.js';
 
 const defer = useCleanups('each');
@@ -33,11 +33,7 @@ async function open(dir: string): Promise<FileSendQueue> {
   return queue;
 }
 
-const input = (contactId: string, text: string): SendInput => ({
-  channelId: 'c',
-  contactId,
-  message: { type: 'text', text },
-});
+const input = textInput;
 
 const enqueue = (queue: FileSendQueue, id: string, text = id) =>
   queue.enqueue({

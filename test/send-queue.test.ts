@@ -7,7 +7,6 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SendInput } from '../src/bridge/adapter.js';
 import { buildBridge } from '../src/bridge/index.js';
 import { type FileSendQueue, openFileSendQueue } from '../src/send-queue/file-queue.js';
 import { SEND_JOURNAL, SEND_QUARANTINE } from '../src/send-queue/journal.js';
@@ -15,6 +14,7 @@ import type { QueuedSend, SendResultOf } from '../src/send-queue/types.js';
 import { createBridgeProject } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { runCli } from './support/cli.js';
+import { textInput } from './support/sends.js';
 
 const defer = useCleanups('each');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,11 +34,7 @@ async function open(
   return queue;
 }
 
-const input = (contactId: string, text: string): SendInput => ({
-  channelId: 'c',
-  contactId,
-  message: { type: 'text', text },
-});
+const input = textInput;
 
 async function add(queue: FileSendQueue, contactId: string, text: string, nextAt = Date.now()) {
   const id = `cc-${contactId}-${text}`;
