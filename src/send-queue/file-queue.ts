@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { messageOf } from '../errors.js';
 import { buildRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { acquireLock } from '../outbox/lock.js';
+import { ContactLines } from './contact-lines.js';
 import { quarantineSendJournal, readSendJournal, SendJournal } from './journal.js';
 import { type FileSendQueueOptions, type ResolvedQueueOptions, withQueueDefaults } from './options.js';
 import { planOutcome, tooOldReason } from './outcome.js';
@@ -62,10 +63,7 @@ export class FileSendQueue implements SendQueue {
   #pending: Map<string, QueuedSend>;
   #dead: Map<string, QueuedSend>;
   #map: Map<string, string>;
-  #lines = new Map<string, QueuedSend[]>();
-  #staging = new Map<string, number>();
-  #held = new Map<string, number>();
-  #busyContacts = new Set<string>();
+  #contacts = new ContactLines();
   #due = new Set<string>();
   #sleeping = new Set<string>();
   #inFlight = new Map<string, AbortController>();
@@ -103,7 +101,7 @@ export class FileSendQueue implements SendQueue {
     for (const send of [...this.#pending.values()].sort((a, b) => a.seq - b.seq)) {
       // A try may have been in flight when the last process died: the provider may hold it.
       if (send.attempts > 0) this.#setUncertain(send, true);
-      this.#insert(send);
+      this.#contacts.insert(send);
     }
   }
 
@@ -129,54 +127,34 @@ export class FileSendQueue implements SendQueue {
     }
   }
 
-  #insert(send: QueuedSend): void {
-    let line = this.#lines.get(send.contactId);
-    if (!line) {
-      line = [];
-      this.#lines.set(send.contactId, line);
-    }
-    let at = line.length;
-    while (at > 0 && line[at - 1].seq > send.seq) at -= 1;
-    line.splice(at, 0, send);
-  }
-
   async enqueue(input: EnqueueSend): Promise<void> {
     const journal = this.#writable();
     const send: QueuedSend = { ...input, contactId: input.input.contactId };
     const contact = send.contactId;
-    this.#staging.set(contact, (this.#staging.get(contact) ?? 0) + 1);
+    this.#contacts.staging.add(contact);
     try {
       await journal.append(line(addRecord(send)), 1);
       this.#pending.set(send.id, send);
       if (send.uncertain) this.#setUncertain(send, true);
-      this.#insert(send);
+      this.#contacts.insert(send);
     } finally {
-      const left = (this.#staging.get(contact) ?? 1) - 1;
-      if (left > 0) this.#staging.set(contact, left);
-      else this.#staging.delete(contact);
+      this.#contacts.staging.delete(contact);
     }
     this.#consider(contact);
     this.#pump();
   }
 
   busy(contactId: string): boolean {
-    return (
-      (this.#lines.get(contactId)?.length ?? 0) > 0 ||
-      this.#held.has(contactId) ||
-      this.#staging.has(contactId) ||
-      this.#busyContacts.has(contactId)
-    );
+    return this.#contacts.busy(contactId);
   }
 
   hold(contactId: string): () => void {
-    this.#held.set(contactId, (this.#held.get(contactId) ?? 0) + 1);
+    this.#contacts.held.add(contactId);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.#held.get(contactId) ?? 1) - 1;
-      if (left > 0) this.#held.set(contactId, left);
-      else this.#held.delete(contactId);
+      this.#contacts.held.delete(contactId);
       this.#consider(contactId);
       this.#pump();
     };
@@ -201,7 +179,7 @@ export class FileSendQueue implements SendQueue {
     this.#hooks = hooks;
     if (this.#running) return;
     this.#running = true;
-    for (const contact of this.#lines.keys()) this.#consider(contact);
+    for (const contact of [...this.#contacts.contacts()]) this.#consider(contact);
     this.#pump();
   }
 
@@ -209,12 +187,8 @@ export class FileSendQueue implements SendQueue {
   #consider(contact: string): void {
     this.#due.delete(contact);
     this.#sleeping.delete(contact);
-    const head = this.#lines.get(contact)?.[0];
-    if (!head) {
-      this.#lines.delete(contact);
-      return;
-    }
-    if (this.#held.has(contact) || this.#busyContacts.has(contact)) return;
+    const head = this.#contacts.head(contact);
+    if (!head || this.#contacts.blocked(contact)) return;
     if (head.nextAt <= this.#o.now()) this.#due.add(contact);
     else {
       this.#sleeping.add(contact);
@@ -229,7 +203,7 @@ export class FileSendQueue implements SendQueue {
       this.#tick = undefined;
       const now = this.#o.now();
       for (const contact of this.#sleeping) {
-        const head = this.#lines.get(contact)?.[0];
+        const head = this.#contacts.head(contact);
         if (!head || head.nextAt <= now || now - head.receivedAt >= this.#o.maxAgeMs) this.#consider(contact);
       }
       if (this.#sleeping.size > 0) this.#armTick();
@@ -243,8 +217,8 @@ export class FileSendQueue implements SendQueue {
     while (this.#due.size > 0 && this.#inFlight.size < this.#o.concurrency) {
       const contact = this.#due.values().next().value as string;
       this.#due.delete(contact);
-      const head = this.#lines.get(contact)?.[0];
-      if (!head || this.#held.has(contact) || this.#busyContacts.has(contact)) continue;
+      const head = this.#contacts.head(contact);
+      if (!head || this.#contacts.blocked(contact)) continue;
       const now = this.#o.now();
       if (now - head.receivedAt >= this.#o.maxAgeMs) {
         this.#track(contact, this.#giveUp(head, tooOldReason(head, this.#o.maxAgeMs)));
@@ -268,12 +242,12 @@ export class FileSendQueue implements SendQueue {
   }
 
   #track(contact: string, work: Promise<void>): void {
-    this.#busyContacts.add(contact);
+    this.#contacts.working.add(contact);
     const task = work
       .catch((error) => this.#log('send queue step failed', { error: messageOf(error) }))
       .finally(() => {
         this.#tasks.delete(task);
-        this.#busyContacts.delete(contact);
+        this.#contacts.working.delete(contact);
         this.#consider(contact);
         this.#pump();
       });
@@ -315,7 +289,7 @@ export class FileSendQueue implements SendQueue {
       this.#hooks.onAttempt?.(send, result);
       // The provider is back: sends of other contacts waiting out a backoff go now.
       for (const contact of [...this.#sleeping]) {
-        const head = this.#lines.get(contact)?.[0];
+        const head = this.#contacts.head(contact);
         if (head) head.nextAt = Math.min(head.nextAt, now);
         this.#consider(contact);
       }
@@ -362,9 +336,7 @@ export class FileSendQueue implements SendQueue {
     this.#pending.delete(send.id);
     this.#uncertain.delete(send.id);
     this.#tries.delete(send.id);
-    const line = this.#lines.get(send.contactId);
-    const at = line?.indexOf(send) ?? -1;
-    if (line && at >= 0) line.splice(at, 1);
+    this.#contacts.remove(send);
   }
 
   /** Rewrites the journal to its live records once it is mostly history. */
