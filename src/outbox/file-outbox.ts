@@ -1,7 +1,8 @@
 /**
- * The outbox on local disk: an fsynced append-only journal (see journal.ts) and a delivery
- * loop that keeps within respond.io's rate limit, retries what may succeed later and
- * dead-letters what will not. One process owns a folder at a time (lock.ts).
+ * The outbox on local disk: an fsynced append-only journal (see journal.ts), an index of the
+ * pending events' places in it (state.ts), and the delivery loop (delivery-loop.ts) that keeps
+ * within respond.io's rate limit, retries what may succeed later and dead-letters what will
+ * not. One process owns a folder at a time (lock.ts).
  *
  * Delivery coalesces a contact's waiting events into one webhook POST (up to `maxBatch`, in
  * order); a rejected batch dead-letters only the events respond.io names, or is split until
@@ -11,18 +12,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeEvent } from '../bridge/adapter.js';
 import { messageOf } from '../errors.js';
-import { backoffDelay } from './backoff.js';
-import { batchSize, settleBatch } from './batch.js';
 import { compactJournal } from './compact.js';
+import { DeliveryLoop } from './delivery-loop.js';
+import { DeliveryMarks } from './delivery-marks.js';
+import { readEntry } from './entry-read.js';
 import { JOURNAL_FILE, Journal, type JournalRecord } from './journal.js';
 import { acquireLock } from './lock.js';
-import { type FileOutboxOptions, MAX_BATCH_BYTES, type ResolvedOptions, withDefaults } from './options.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import { type FileOutboxOptions, type ResolvedOptions, withDefaults } from './options.js';
 import { replayJournal } from './replay.js';
-import { addLine, type ContactQueue, type OutboxState, type StoredEntry } from './state.js';
+import { addLine, type OutboxState, type StoredEntry } from './state.js';
 import {
   type Deliver,
-  type DeliveryResult,
   dedupeKey,
   type EnqueueOptions,
   type EnqueueResult,
@@ -36,8 +36,6 @@ import {
 
 export type { FileOutboxOptions };
 
-/** setTimeout fires at once (with a warning) beyond 2^31-1 ms: never ask for more. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often delivery marks the disk refused are tried again (delivery waits for them). */
 const MARK_RETRY_MS = 200;
 
@@ -72,27 +70,12 @@ export class FileOutbox implements Outbox {
   #state: OutboxState;
   #journal: Journal | undefined;
   #release: () => void;
-  #limiter: SlidingWindowLimiter;
-  #deliver: Deliver | undefined;
-  #running = false;
+  #loop: DeliveryLoop;
   #closed: Promise<void> | undefined;
-  /** Posts in flight, by the id of their first event. */
-  #inFlight = new Map<string, { controller: AbortController; size: number }>();
-  #inFlightEvents = 0;
-  /** Ids of the events in those posts. */
-  #flying = new Set<string>();
-  #cappedRetryAfter = 0;
-  #tasks = new Set<Promise<void>>();
-  #ready = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #timerDue = 0;
-  #backoffTimers = new Set<NodeJS.Timeout>();
-  #pausedUntil = 0;
   #writing = new Map<string, Promise<void>>();
   #compacting: Promise<void> | undefined;
   #closing = false;
-  /** Delivery marks the journal could not write yet (a full disk), oldest first. */
-  #unwritten: JournalRecord[] = [];
+  #marks: DeliveryMarks | undefined;
   #idBase: string;
   #seq = 0;
   #delivered = 0;
@@ -115,12 +98,26 @@ export class FileOutbox implements Outbox {
     this.#o = withDefaults(options);
     this.#state = state;
     this.#journal = journal;
+    if (journal && !this.#readOnly) this.#marks = new DeliveryMarks(journal);
     this.#release = release;
-    this.#limiter = new SlidingWindowLimiter({
-      limit: this.#o.rateLimitPerSecond,
-      windowMs: this.#o.rateWindowMs,
-      now: this.#o.now,
-    });
+    this.#loop = new DeliveryLoop(
+      {
+        state,
+        load: (stored) => this.#load(stored),
+        delivered: (entry, now) => {
+          state.removePending(entry);
+          this.#delivered += 1;
+          this.#lastDeliveredAt = now;
+          this.#record({ op: 'done', id: entry.id, at: now });
+        },
+        bury: (entry, reason, now) => this.#bury(entry, reason, now),
+        failed: (error, now) => {
+          this.#lastError = { message: error, at: now };
+        },
+        marksWritten: () => this.#flushMarks(),
+      },
+      this.#o,
+    );
     this.#idBase = this.#o.now().toString(36);
   }
 
@@ -133,26 +130,7 @@ export class FileOutbox implements Outbox {
   /** The event of an entry, read back from the journal; throws when its record is unreadable. */
   #load(stored: StoredEntry): OutboxEntry {
     if (!this.#journal) throw new Error('the journal is gone');
-    const record = JSON.parse(this.#journal.read(stored.off, stored.len).toString('utf8')) as {
-      op?: string;
-      id?: string;
-      key?: string;
-      item?: BridgeEvent;
-    };
-    if (record?.op !== 'add' || record.id !== stored.id || !record.item?.event) {
-      throw new Error(`journal record of ${stored.id} is unreadable`);
-    }
-    const entry: OutboxEntry = {
-      id: stored.id,
-      key: record.key ?? dedupeKey(record.item.event),
-      enqueuedAt: stored.at,
-      item: record.item,
-      attempts: stored.attempts,
-    };
-    if (stored.lastError !== undefined) entry.lastError = stored.lastError;
-    if (stored.reason !== undefined) entry.reason = stored.reason;
-    if (stored.deadAt !== undefined) entry.deadAt = stored.deadAt;
-    return entry;
+    return readEntry(this.#journal, stored);
   }
 
   async enqueue(events: readonly BridgeEvent[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
@@ -225,11 +203,11 @@ export class FileOutbox implements Outbox {
         if (entry.deadAt !== undefined) state.dead.set(entry.id, entry);
         else {
           state.addPending(entry);
-          this.#markReady(entry.contactId);
+          this.#loop.ready(entry.contactId);
         }
       }
       this.#maybeCompact();
-      this.#pump();
+      this.#loop.pump();
     }
     await Promise.all(waits);
     return { ids: fresh.map((entry) => entry.id), duplicates };
@@ -241,32 +219,19 @@ export class FileOutbox implements Outbox {
 
   start(deliver: Deliver): void {
     this.#writable();
-    this.#deliver = deliver;
-    if (this.#running) return;
-    this.#running = true;
-    for (const contactId of this.#state.contacts.keys()) this.#markReady(contactId);
-    this.#pump();
+    this.#loop.start(deliver);
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const timer of this.#backoffTimers) clearTimeout(timer);
-    this.#backoffTimers.clear();
-    const grace = setTimeout(() => {
-      for (const { controller } of this.#inFlight.values()) controller.abort(new Error('outbox stopping'));
-    }, this.#o.stopGraceMs);
-    await Promise.allSettled([...this.#tasks]);
-    clearTimeout(grace);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   stats(): OutboxStats {
     const stats: OutboxStats = {
       pending: this.#state.pending.size,
-      inFlight: this.#inFlightEvents,
-      inFlightPosts: this.#inFlight.size,
-      cappedRetryAfter: this.#cappedRetryAfter,
+      inFlight: this.#loop.inFlightEvents,
+      inFlightPosts: this.#loop.inFlightPosts,
+      cappedRetryAfter: this.#loop.cappedRetryAfter,
       deadLetters: this.#state.dead.size,
       delivered: this.#delivered,
       quarantined: this.#quarantined,
@@ -302,8 +267,8 @@ export class FileOutbox implements Outbox {
       this.#state.addPending(entry);
     }
     await journal.appendRecords(targets.map((entry): JournalRecord => ({ op: 'retry', id: entry.id, at })));
-    for (const entry of targets) this.#markReady(entry.contactId);
-    this.#pump();
+    for (const entry of targets) this.#loop.ready(entry.contactId);
+    this.#loop.pump();
     return targets.length;
   }
 
@@ -316,7 +281,7 @@ export class FileOutbox implements Outbox {
     }
     if (which !== 'dead') {
       for (const entry of [...this.#state.pending.values()]) {
-        if (this.#flying.has(entry.id)) continue;
+        if (this.#loop.flying(entry.id)) continue;
         this.#state.removePending(entry);
         targets.push(entry);
       }
@@ -329,182 +294,12 @@ export class FileOutbox implements Outbox {
     this.#closed ??= (async () => {
       this.#closing = true;
       await this.stop();
-      this.#flushMarks();
+      this.#marks?.flush();
       await this.#compacting;
       await this.#journal?.close();
       this.#release();
     })();
     return this.#closed;
-  }
-
-  #markReady(contactId: string): void {
-    const queue = this.#state.contacts.get(contactId);
-    if (queue && queue.size > 0 && !queue.busy && queue.notBefore <= this.#o.now()) this.#ready.add(contactId);
-  }
-
-  #wake(ms: number): void {
-    const due = this.#o.now() + ms;
-    if (this.#timer && this.#timerDue <= due) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerDue = due;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#pump();
-      },
-      Math.min(ms, MAX_TIMER_MS),
-    );
-  }
-
-  #pump(): void {
-    if (!this.#running || !this.#deliver) return;
-    if (!this.#flushMarks()) {
-      // Each post respond.io accepts while its mark cannot be written would go again after a
-      // crash: no new post starts until the marks are down, so resends stay within those in flight.
-      this.#wake(MARK_RETRY_MS);
-      return;
-    }
-    while (this.#inFlight.size < this.#o.concurrency && this.#ready.size > 0) {
-      const now = this.#o.now();
-      const wait = Math.max(this.#pausedUntil - now, this.#limiter.delay());
-      if (wait > 0) {
-        // Infinity: every slot is in flight; the next answer pumps again.
-        if (Number.isFinite(wait)) this.#wake(wait);
-        return;
-      }
-      const contactId = this.#ready.values().next().value as string;
-      this.#ready.delete(contactId);
-      const queue = this.#state.contacts.get(contactId);
-      if (!queue || queue.size === 0 || queue.busy || queue.notBefore > now) continue;
-      const batch = this.#batchOf(queue);
-      if (batch.length === 0) {
-        this.#markReady(contactId);
-        continue;
-      }
-      this.#dispatch(contactId, queue, batch, this.#deliver, this.#limiter.take());
-    }
-  }
-
-  /** The head of a contact's queue that goes in one post: same contact details, bounded bytes. */
-  #batchOf(queue: ContactQueue): Array<{ stored: StoredEntry; entry: OutboxEntry }> {
-    const candidates = queue.head(batchSize(queue.split, queue.size, this.#o.maxBatch));
-    const batch: Array<{ stored: StoredEntry; entry: OutboxEntry }> = [];
-    let contact: string | undefined;
-    let bytes = 0;
-    for (const stored of candidates) {
-      let entry: OutboxEntry;
-      try {
-        entry = this.#load(stored);
-      } catch (error) {
-        // A record that cannot be read back cannot be delivered: keep it visible as a dead letter.
-        this.#bury(stored, `unreadable journal record: ${messageOf(error)}`, this.#o.now());
-        if (batch.length > 0) break;
-        continue;
-      }
-      const details = JSON.stringify(entry.item.contact ?? null);
-      bytes += stored.len;
-      if (batch.length > 0 && (details !== contact || bytes > MAX_BATCH_BYTES)) break;
-      contact = details;
-      batch.push({ stored, entry });
-    }
-    return batch;
-  }
-
-  #dispatch(
-    contactId: string,
-    queue: ContactQueue,
-    batch: Array<{ stored: StoredEntry; entry: OutboxEntry }>,
-    deliver: Deliver,
-    slot: number,
-  ): void {
-    queue.busy = true;
-    const controller = new AbortController();
-    const flightId = batch[0].stored.id;
-    for (const { stored, entry } of batch) {
-      stored.attempts += 1;
-      entry.attempts = stored.attempts;
-      this.#flying.add(stored.id);
-    }
-    this.#inFlight.set(flightId, { controller, size: batch.length });
-    this.#inFlightEvents += batch.length;
-    const task = deliver(
-      batch.map((b) => b.entry),
-      controller.signal,
-    )
-      .catch((error): DeliveryResult => ({ ok: false, retry: true, error: messageOf(error) }))
-      .then((result) => {
-        this.#limiter.complete(slot);
-        this.#inFlight.delete(flightId);
-        this.#inFlightEvents -= batch.length;
-        for (const { stored } of batch) this.#flying.delete(stored.id);
-        queue.busy = false;
-        this.#settle(
-          queue,
-          contactId,
-          batch.map((b) => b.stored),
-          result,
-        );
-      })
-      .finally(() => {
-        this.#tasks.delete(task);
-        this.#markReady(contactId);
-        this.#pump();
-      });
-    this.#tasks.add(task);
-  }
-
-  #settle(queue: ContactQueue, contactId: string, batch: StoredEntry[], result: DeliveryResult): void {
-    const now = this.#o.now();
-    const outcome = settleBatch(batch.length, result, queue.split, this.#o.maxBatch);
-    queue.split = outcome.split;
-    for (const index of outcome.delivered) {
-      const entry = batch[index];
-      this.#state.removePending(entry);
-      this.#delivered += 1;
-      this.#lastDeliveredAt = now;
-      this.#record({ op: 'done', id: entry.id, at: now });
-    }
-    if (result.ok) return;
-    this.#lastError = { message: result.error, at: now };
-    for (const index of outcome.dead) this.#bury(batch[index], result.error, now);
-    const again = outcome.again.map((index) => batch[index]);
-    for (const entry of again) entry.lastError = result.error;
-    if (!outcome.backoff || !result.retry) return;
-    const alive = again.filter((entry) => {
-      if (now - entry.at < this.#o.giveUpAfterMs) return true;
-      this.#bury(entry, `gave up after ${entry.attempts} attempts: ${result.error}`, now);
-      return false;
-    });
-    if (alive.length === 0) return;
-    // respond.io's Retry-After is honoured up to a cap; without one, back off exponentially.
-    const delay = this.#retryDelay(result.retryAfterMs, alive[0].attempts);
-    if (result.channelWide) this.#pausedUntil = Math.max(this.#pausedUntil, now + delay);
-    if (!this.#running) return;
-    queue.notBefore = now + delay;
-    const timer = setTimeout(() => {
-      this.#backoffTimers.delete(timer);
-      // Timers may fire a millisecond before the wall clock says so: the wait is over regardless.
-      queue.notBefore = 0;
-      this.#markReady(contactId);
-      this.#pump();
-    }, delay);
-    this.#backoffTimers.add(timer);
-  }
-
-  /** Milliseconds to wait before the next attempt; an absurd Retry-After is capped (and told once). */
-  #retryDelay(retryAfterMs: number | undefined, attempts: number): number {
-    if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-      return backoffDelay(attempts, this.#o.backoff, this.#o.random);
-    }
-    const cap = Math.min(this.#o.maxRetryAfterMs, MAX_TIMER_MS);
-    if (retryAfterMs <= cap) return retryAfterMs;
-    this.#cappedRetryAfter += 1;
-    if (this.#cappedRetryAfter === 1) {
-      this.#o.warn(
-        `respond.io asked to wait ${Math.round(retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (maxRetryAfterMs)`,
-      );
-    }
-    return cap;
   }
 
   #bury(entry: StoredEntry, reason: string, now: number): void {
@@ -514,32 +309,24 @@ export class FileOutbox implements Outbox {
     this.#record({ op: 'dead', id: entry.id, at: now, reason, attempts: entry.attempts });
   }
 
-  /**
-   * Delivery marks need no fsync: they reach the page cache at once, which survives `kill -9`.
-   * A mark the disk refused (full) is kept, and delivery waits while it is tried again (see
-   * `#pump`): lost, its events would be delivered again after a restart.
-   */
+  /** Journals a delivery mark (see delivery-marks.ts); while the disk refuses it, delivery waits. */
   #record(record: JournalRecord): void {
-    if (!this.#journal) return;
-    this.#unwritten.push(record);
-    if (!this.#flushMarks()) this.#wake(MARK_RETRY_MS);
+    if (!this.#marks) return;
+    this.#noteMarkError(this.#marks.write(record));
     this.#maybeCompact();
   }
 
-  /** Writes the delivery marks still waiting, oldest first: false while the disk refuses them. */
+  /** Writes the marks the disk refused earlier: false while it still refuses them. */
   #flushMarks(): boolean {
-    const journal = this.#journal;
-    if (!journal || this.#unwritten.length === 0) return true;
-    try {
-      while (this.#unwritten.length > 0) {
-        journal.appendNow(this.#unwritten[0]);
-        this.#unwritten.shift();
-      }
-      return true;
-    } catch (error) {
-      this.#lastError = { message: `journal: ${messageOf(error)}`, at: this.#o.now() };
-      return false;
-    }
+    if (!this.#marks || this.#marks.waiting === 0) return true;
+    return this.#noteMarkError(this.#marks.flush());
+  }
+
+  #noteMarkError(error: unknown): boolean {
+    if (error === undefined) return true;
+    this.#lastError = { message: `journal: ${messageOf(error)}`, at: this.#o.now() };
+    this.#loop.wake(MARK_RETRY_MS);
+    return false;
   }
 
   #maybeCompact(): void {
