@@ -28,11 +28,14 @@ export interface WebhookRouteDeps extends ContextDeps {
   sendQueue?: () => SendQueue | undefined;
 }
 
+const DEFAULT_STATUS_WAIT_MS = 3000;
+
 /**
  * A status for a message the send queue sent carries the provider's id; respond.io knows it
  * by the bridge mId it was answered with. The provider may call back before its answer to
  * the send reached us, or for a try that timed out on our side: when the id is unknown while
- * tries are in flight or uncertain, wait (up to 3 s) for them before deciding.
+ * tries are in flight or uncertain, wait (up to 3 s, or the queue's `statusWaitMs`) for them
+ * before deciding.
  */
 async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
   if (!queue) return events as BridgeEvent[];
@@ -49,7 +52,7 @@ async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | u
     if (typeof mapped === 'object') mapped = await mapped.catch(() => undefined);
     if (mapped === undefined && !waited && queue.unsettled()) {
       waited = true;
-      await queue.settled(3000);
+      await queue.settled(queue.statusWaitMs ?? DEFAULT_STATUS_WAIT_MS);
       mapped = queue.bridgeMIdOf(event.mId);
       if (typeof mapped === 'object') mapped = await mapped.catch(() => undefined);
     }

@@ -65,6 +65,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RedisSendQueue implements SendQueue {
   readonly scripts: SendScripts;
+  readonly statusWaitMs: number;
   #redis: Redis;
   #own: boolean;
   #o: ResolvedQueueOptions;
@@ -98,6 +99,8 @@ export class RedisSendQueue implements SendQueue {
     this.#own = own;
     this.#o = withQueueDefaults(options);
     this.#leaseMs = options.leaseMs ?? 5000;
+    // A dead instance's lease runs out, then the try is made again: a status waits that long.
+    this.statusWaitMs = this.#leaseMs + 3000;
     this.#idlePollMs = options.idlePollMs ?? 100;
     this.#sendRate = options.sendRate ?? 0;
     this.#log = options.log ?? (() => {});

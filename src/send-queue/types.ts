@@ -92,6 +92,12 @@ export interface SendQueue {
    * callback may race the provider's answer that tells us its id.
    */
   settled(ms: number): Promise<void>;
+  /**
+   * How long a status callback with an unknown provider id waits for `settled` (default 3 s). A
+   * shared store waits out a dead instance's lease too: its interrupted try is made again, under
+   * the same idempotency key, by whichever instance takes the contact over.
+   */
+  readonly statusWaitMs?: number;
   /** True while a try is in flight or a send is uncertain: an unknown provider id may still be one of ours. */
   unsettled(): boolean;
   start(worker: SendWorker, hooks?: SendQueueHooks): void;
