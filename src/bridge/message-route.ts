@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { MessageRequestSchema } from '../contract/message-endpoint.js';
+import { parseMessageRequest } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
 import { messageOf } from '../errors.js';
-import { bearerToken, maskHeaders, safeEqual } from '../secrets.js';
+import { bearerToken, maskHeaders, secretMatcher } from '../secrets.js';
 import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, SendInput } from './adapter.js';
 import { jsonDepthProblem, parseBody, rawBodyOf } from './body.js';
@@ -147,18 +147,18 @@ async function answerMessage(
   headers: Record<string, unknown>,
   requestBody: unknown,
   raw: Buffer,
-  deps: MessageRouteDeps,
+  deps: MessageRouteDeps & { isToken: (candidate: string) => boolean },
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Promise<Answer> {
   const token = bearerToken(headers.authorization as string | undefined);
   if (!token) return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
-  if (!safeEqual(token, deps.token)) return fail(401, 'invalid token');
+  if (!deps.isToken(token)) return fail(401, 'invalid token');
   if (raw.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
     return fail(400, jsonDepthProblem(raw) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
   }
-  const parsed = MessageRequestSchema.safeParse(requestBody);
+  const parsed = parseMessageRequest(requestBody);
   if (!parsed.success) {
     const problems = problemsOf(parsed.error, requestBody).map(formatProblem);
     return fail(400, `invalid message: ${problems.join('; ')}`, problems);
@@ -180,7 +180,8 @@ async function answerMessage(
   return sendWithinBudget(adapter, input, deps, log, tags);
 }
 
-export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDeps): void {
+export function registerMessageRoute(app: FastifyInstance, options: MessageRouteDeps): void {
+  const deps = { ...options, isToken: secretMatcher(options.token) };
   app.post('/message', async (request, reply) => {
     const time = deps.now();
     const started = performance.now();
