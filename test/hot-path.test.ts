@@ -1,13 +1,16 @@
 /**
  * The bridge's hot-path shortcuts keep the behaviour of the long way: the hand-checked text
- * message answers exactly as the schema does, and request lines are one per request, at debug
- * when the answer is a success and at info when it is a refusal.
+ * message answers exactly as the schema does, request lines are one per request (debug for a
+ * success, info for a refusal), and `/message` metrics filled at scrape time read as if
+ * prom-client had counted each answer.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { buildBridge } from '../src/bridge/index.js';
+import { createBridgeMetrics } from '../src/bridge/metrics.js';
 import { MessageRequestSchema, parseMessageRequest } from '../src/contract/message-endpoint.js';
 import { buildTestAdapter } from './support/bridge-adapter.js';
 import { useCleanups } from './support/cleanups.js';
@@ -89,5 +92,55 @@ describe('request lines', () => {
     expect(debug[0].reqId).not.toBe(debug[1].reqId);
     const info = await run('info');
     expect(info.map((l) => [l.level, (l.res as { statusCode: number }).statusCode])).toEqual([[30, 401]]);
+  });
+});
+
+describe('/message metrics counted lazily', () => {
+  it('scrape the same counts, buckets and sums as prom-client observing each answer', async () => {
+    const metrics = createBridgeMetrics({ outboxStats: () => undefined, process: false });
+    const reference = new Registry();
+    const counter = new Counter({
+      name: 'ref_requests',
+      help: 'x',
+      labelNames: ['adapter', 'outcome'],
+      registers: [reference],
+    });
+    const histogram = new Histogram({
+      name: 'ref_duration',
+      help: 'x',
+      labelNames: ['adapter', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [reference],
+    });
+    const answers: Array<[string, number, number]> = [
+      ['a', 200, 3],
+      ['a', 200, 5],
+      ['a', 401, 0.2],
+      ['b', 503, 12_000],
+      ['a', 200, 260],
+    ];
+    const strip = (text: string, name: string, ref: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .map((line) => line.replace(name, ref))
+        .join('\n');
+    for (const [round, slice] of [answers.slice(0, 3), answers.slice(3)].entries()) {
+      for (const [adapter, status, ms] of slice) {
+        metrics.recordMessage(adapter, status, ms);
+        const labels = { adapter, outcome: status < 400 ? 'sent' : status < 500 ? 'refused' : 'failed' };
+        counter.inc(labels);
+        histogram.observe(labels, ms / 1000);
+      }
+      const ours = await metrics.render();
+      const theirs = await reference.metrics();
+      expect(strip(theirs, 'ref_duration', 'ref_duration')).toContain('ref_duration_bucket{le="0.005",adapter="a"');
+      expect(strip(ours, 'custom_channel_message_requests_total', 'ref_requests'), `round ${round}`).toBe(
+        strip(theirs, 'ref_requests', 'ref_requests'),
+      );
+      expect(strip(ours, 'custom_channel_message_duration_seconds', 'ref_duration')).toBe(
+        strip(theirs, 'ref_duration', 'ref_duration'),
+      );
+    }
   });
 });

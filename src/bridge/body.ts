@@ -9,7 +9,12 @@ import { depthExceededAt, JsonTooDeepError, MAX_JSON_DEPTH } from '../lib/json-d
 /** Makes every request body a Buffer (or undefined when there is none). */
 export function keepRawBodies(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const keep = (_request: unknown, body: Buffer | string, done: (error: null, body: Buffer | string) => void) =>
+    done(null, body);
+  // JSON named as well: Fastify caches the parser it finds by name, but looks the catch-all up
+  // again (parsing the Content-Type header) on every request.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keep);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, keep);
 }
 
 export function rawBodyOf(body: unknown): Buffer {

@@ -155,8 +155,10 @@ function buildAdapterFetch(
   signal: AbortSignal | (() => AbortSignal),
   probe: FetchProbe | undefined,
 ): typeof fetch {
-  const recorded = buildRecordingFetch(deps, tags);
+  // Built on the first call: most sends of a bridge that answers at once never fetch.
+  let recorded: typeof fetch | undefined;
   return async (input, init) => {
+    recorded ??= buildRecordingFetch(deps, tags);
     const withSignal =
       init?.signal === undefined && !(input instanceof Request)
         ? { ...init, signal: typeof signal === 'function' ? signal() : signal }

@@ -100,12 +100,14 @@ export function attemptSend(
   };
   const ctx = buildContext(deps, log, signal, tags, probe);
   // One promise settled by whichever comes first (a Promise.race of two allocated more per call).
+  // The timer in whole milliseconds: Node keeps one timer list per distinct duration, and a
+  // fractional budget left made a new list (and a priority-queue insert) for nearly every try.
   return new Promise<AttemptOutcome>((resolve) => {
     const timer = setTimeout(() => {
       timedOut = true;
       controller?.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
       resolve({ ok: false, retry: true, error: timeoutText, timedOut: true });
-    }, timeoutMs);
+    }, Math.ceil(timeoutMs));
     const settle = (outcome: AttemptOutcome) => {
       clearTimeout(timer);
       resolve(outcome);
