@@ -2,7 +2,8 @@
  * The bridge's hot-path shortcuts keep the behaviour of the long way: the hand-checked text
  * message answers exactly as the schema does, request lines are one per request (debug for a
  * success, info for a refusal), and `/message` metrics filled at scrape time read as if
- * prom-client had counted each answer.
+ * prom-client had counted each answer, and the quick yes for usual webhook events is never a
+ * yes the schema would refuse.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { buildBridge } from '../src/bridge/index.js';
 import { createBridgeMetrics } from '../src/bridge/metrics.js';
 import { MessageRequestSchema, parseMessageRequest } from '../src/contract/message-endpoint.js';
+import { WebhookBodySchema } from '../src/contract/webhook.js';
+import { isPlainWebhookEvent } from '../src/contract/webhook-fast.js';
 import { buildTestAdapter } from './support/bridge-adapter.js';
 import { useCleanups } from './support/cleanups.js';
 
@@ -142,5 +145,36 @@ describe('/message metrics counted lazily', () => {
         strip(theirs, 'ref_duration', 'ref_duration'),
       );
     }
+  });
+});
+
+describe('isPlainWebhookEvent', () => {
+  const message = { type: 'message', mId: 'm-1', timestamp: 1767225600000, message: { type: 'text', text: 'hi' } };
+  const status = { type: 'message_status', mId: 'm-1', timestamp: 1767225600000, status: { value: 'read' } };
+  it.each([
+    ['a text message', message, undefined, true],
+    ['a text message with a name', message, { firstName: 'Aisha', lastName: 'Rahman' }, true],
+    ['a status', status, undefined, true],
+    ['a status with a message', { ...status, status: { value: 'failed', message: 'gone' } }, undefined, true],
+    ['an unknown status', { ...status, status: { value: 'seen' } }, undefined, false],
+    ['a status message of undefined', { ...status, status: { value: 'read', message: undefined } }, undefined, false],
+    ['seconds as a float', { ...message, timestamp: 1767225600.5 }, undefined, false],
+    ['a 51-character mId', { ...message, mId: 'x'.repeat(51) }, undefined, false],
+    ['an empty text', { ...message, message: { type: 'text', text: '' } }, undefined, false],
+    ['an extra event key', { ...message, extra: 1 }, undefined, false],
+    [
+      'an attachment',
+      { ...message, message: { type: 'attachment', attachment: { type: 'image', url: 'https://x/y.png' } } },
+      undefined,
+      false,
+    ],
+    ['a contact with an email', message, { email: 'a@b.co' }, false],
+    ['a contact name that is a number', message, { firstName: 1 }, false],
+  ])('%s: quick yes only when the schema agrees', (_name, event, contact, quick) => {
+    const yes = isPlainWebhookEvent('ch', '+60177872890', event, contact);
+    expect(yes).toBe(quick);
+    const body: Record<string, unknown> = { channelId: 'ch', contactId: '+60177872890', events: [event] };
+    if (contact !== undefined) body.contact = contact;
+    if (yes) expect(WebhookBodySchema.safeParse(body).success).toBe(true);
   });
 });
