@@ -6,7 +6,7 @@
  * refusal is answered at once. Every answer is `{ "mId" }` or `{ "error": { "message" } }`.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RouteShorthandOptions } from 'fastify';
 import { parseMessageRequest } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
 import { messageOf } from '../errors.js';
@@ -180,9 +180,14 @@ async function answerMessage(
   return sendWithinBudget(adapter, input, deps, log, tags);
 }
 
+/** The success answer's shape: Fastify serializes it with a compiled serializer, not JSON.stringify. */
+const MESSAGE_ROUTE: RouteShorthandOptions = {
+  schema: { response: { 200: { type: 'object', properties: { mId: { type: 'string' } }, required: ['mId'] } } },
+};
+
 export function registerMessageRoute(app: FastifyInstance, options: MessageRouteDeps): void {
   const deps = { ...options, isToken: secretMatcher(options.token) };
-  app.post('/message', async (request, reply) => {
+  app.post('/message', MESSAGE_ROUTE, async (request, reply) => {
     const time = deps.now();
     const started = performance.now();
     const raw = rawBodyOf(request.body);

@@ -69,6 +69,52 @@ export function classifySendError(error: unknown, probe: FetchProbe, now: number
   return { ok: false, retry: false, status: 400, error: message };
 }
 
+/** One try: settled by the send or by its timer, whichever comes first (no closures per try). */
+class Attempt {
+  controller: AbortController | undefined;
+  timedOut = false;
+  readonly probe: FetchProbe = {};
+  timer: NodeJS.Timeout | undefined;
+  resolve: (outcome: AttemptOutcome) => void = () => {};
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly outer: AbortSignal | undefined,
+  ) {}
+
+  /** Made when needed: most tries end before their timer. */
+  get timeoutOutcome(): AttemptOutcome {
+    const error = `the provider did not answer within ${Math.round(this.timeoutMs)} ms`;
+    return { ok: false, retry: true, error, timedOut: true };
+  }
+
+  /** Created on first use: an AbortController per request showed up in profiles. */
+  signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.timedOut) controller.abort(new Error(`send timed out after ${Math.round(this.timeoutMs)} ms`));
+      const outer = this.outer;
+      if (outer) {
+        if (outer.aborted) controller.abort(outer.reason);
+        else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      }
+    }
+    return this.controller.signal;
+  }
+
+  settle(outcome: AttemptOutcome): void {
+    clearTimeout(this.timer);
+    this.resolve(outcome);
+  }
+}
+
+function timeOut(attempt: Attempt): void {
+  attempt.timedOut = true;
+  attempt.controller?.abort(new Error(`send timed out after ${Math.round(attempt.timeoutMs)} ms`));
+  attempt.resolve(attempt.timeoutOutcome);
+}
+
 /**
  * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
  * @example const outcome = await attemptSend(adapter, input, deps, log, {}, 5000)
@@ -82,67 +128,52 @@ export function attemptSend(
   timeoutMs: number,
   outer?: AbortSignal,
 ): Promise<AttemptOutcome> {
-  const timeoutText = `the provider did not answer within ${Math.round(timeoutMs)} ms`;
-  // Created on first use: an AbortController per request showed up in profiles.
-  let controller: AbortController | undefined;
-  let timedOut = false;
-  const probe: FetchProbe = {};
-  const signal = () => {
-    if (!controller) {
-      controller = new AbortController();
-      if (timedOut) controller.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
-      if (outer) {
-        if (outer.aborted) controller.abort(outer.reason);
-        else outer.addEventListener('abort', () => controller?.abort(outer.reason), { once: true });
-      }
-    }
-    return controller.signal;
-  };
-  const ctx = buildContext(deps, log, signal, tags, probe);
-  // One promise settled by whichever comes first (a Promise.race of two allocated more per call).
-  // The timer in whole milliseconds: Node keeps one timer list per distinct duration, and a
-  // fractional budget left made a new list (and a priority-queue insert) for nearly every try.
-  return new Promise<AttemptOutcome>((resolve) => {
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller?.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
-      resolve({ ok: false, retry: true, error: timeoutText, timedOut: true });
-    }, Math.ceil(timeoutMs));
-    const settle = (outcome: AttemptOutcome) => {
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    sendOnce(adapter, input, ctx, log).then(settle, (error: unknown) => {
-      if (timedOut) return settle({ ok: false, retry: true, error: timeoutText, timedOut: true });
-      const outcome = classifySendError(error, probe, deps.now(), adapter.name);
-      if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
-        log.error({ err: error }, 'adapter send failed');
-      }
-      settle(outcome);
-    });
+  const attempt = new Attempt(timeoutMs, outer);
+  const ctx = buildContext(deps, log, () => attempt.signal(), tags, attempt.probe);
+  const done = new Promise<AttemptOutcome>((resolve) => {
+    attempt.resolve = resolve;
   });
+  // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional
+  // budget left made a new list (and a priority-queue insert) for nearly every try.
+  attempt.timer = setTimeout(timeOut, Math.ceil(timeoutMs), attempt);
+  void runAttempt(attempt, adapter, input, ctx, deps, log);
+  return done;
 }
 
-/** `adapter.send` and its mId checked; rejects with what `send` threw. */
-async function sendOnce(
+/** `adapter.send`, its mId checked or its error classified, into `attempt.settle`. */
+async function runAttempt(
+  attempt: Attempt,
   adapter: Adapter,
   input: SendInput,
   ctx: ReturnType<typeof buildContext>,
+  deps: ContextDeps,
   log: FastifyBaseLogger,
-): Promise<AttemptOutcome> {
-  const result = await adapter.send(input, ctx);
+): Promise<void> {
+  let result: Awaited<ReturnType<Adapter['send']>>;
+  try {
+    result = await adapter.send(input, ctx);
+  } catch (error) {
+    if (attempt.timedOut) return attempt.settle(attempt.timeoutOutcome);
+    const outcome = classifySendError(error, attempt.probe, deps.now(), adapter.name);
+    if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
+      log.error({ err: error }, 'adapter send failed');
+    }
+    return attempt.settle(outcome);
+  }
   const value: unknown = result?.mId;
   // MId's rule (a string of 1 to 50), checked by hand for the usual answer: this runs per send.
-  if (typeof value === 'string' && value.length > 0 && value.length <= 50) return { ok: true, mId: value };
+  if (typeof value === 'string' && value.length > 0 && value.length <= 50) {
+    return attempt.settle({ ok: true, mId: value });
+  }
   const mId = MId.safeParse(value);
   if (!mId.success) {
-    log.error({ mId: result?.mId }, 'adapter returned an invalid mId');
-    return {
+    log.error({ mId: value }, 'adapter returned an invalid mId');
+    return attempt.settle({
       ok: false,
       retry: false,
       status: 400,
       error: `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
-    };
+    });
   }
-  return { ok: true, mId: mId.data };
+  attempt.settle({ ok: true, mId: mId.data });
 }
