@@ -88,6 +88,8 @@ export function lazyChildLogger(
   bindings: Record<string, unknown>,
   options: object,
 ): FastifyBaseLogger {
+  // A route's own `logLevel` makes a child whose level is not the parent's: made at once.
+  if ((options as { level?: unknown }).level !== undefined) return logger.child(bindings, options);
   return new LazyChild(logger as Pino, bindings, options) as unknown as FastifyBaseLogger;
 }
 
