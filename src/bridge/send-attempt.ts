@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { MId } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
+import { atDeadline, cancelDeadline, type DeadlineMember } from '../lib/deadline-slots.js';
 import { parseRetryAfter } from '../outbox/backoff.js';
 import { type Adapter, AdapterError, RetryableError, type SendInput } from './adapter.js';
 import { buildContext, type ContextDeps, type ExchangeTags, type FetchProbe } from './context.js';
@@ -69,12 +70,12 @@ export function classifySendError(error: unknown, probe: FetchProbe, now: number
   return { ok: false, retry: false, status: 400, error: message };
 }
 
-/** One try: settled by the send or by its timer, whichever comes first (no closures per try). */
-class Attempt {
+/** One try: settled by the send or by its deadline, whichever comes first (no closures per try). */
+class Attempt implements DeadlineMember {
   controller: AbortController | undefined;
   timedOut = false;
   readonly probe: FetchProbe = {};
-  timer: NodeJS.Timeout | undefined;
+  deadline = 0;
   resolve: (outcome: AttemptOutcome) => void = () => {};
 
   constructor(
@@ -104,15 +105,15 @@ class Attempt {
   }
 
   settle(outcome: AttemptOutcome): void {
-    clearTimeout(this.timer);
+    cancelDeadline(this.deadline, this);
     this.resolve(outcome);
   }
-}
 
-function timeOut(attempt: Attempt): void {
-  attempt.timedOut = true;
-  attempt.controller?.abort(new Error(`send timed out after ${Math.round(attempt.timeoutMs)} ms`));
-  attempt.resolve(attempt.timeoutOutcome);
+  expire(): void {
+    this.timedOut = true;
+    this.controller?.abort(new Error(`send timed out after ${Math.round(this.timeoutMs)} ms`));
+    this.resolve(this.timeoutOutcome);
+  }
 }
 
 /**
@@ -133,9 +134,8 @@ export function attemptSend(
   const done = new Promise<AttemptOutcome>((resolve) => {
     attempt.resolve = resolve;
   });
-  // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional
-  // budget left made a new list (and a priority-queue insert) for nearly every try.
-  attempt.timer = setTimeout(timeOut, Math.ceil(timeoutMs), attempt);
+  // A shared timer (deadline-slots.ts): a Node timer per try showed in profiles.
+  attempt.deadline = atDeadline(timeoutMs, attempt);
   void runAttempt(attempt, adapter, input, ctx, deps, log);
   return done;
 }
