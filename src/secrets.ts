@@ -28,6 +28,22 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /**
+ * `safeEqual` against one fixed secret, its bytes made once (checked on every request).
+ * @example const isToken = secretMatcher(token); isToken(bearerToken(header) ?? '')
+ */
+export function secretMatcher(secret: string): (candidate: string) => boolean {
+  const expected = Buffer.from(secret, 'utf8');
+  return (candidate) => {
+    const given = Buffer.from(candidate, 'utf8');
+    if (given.length !== expected.length) {
+      timingSafeEqual(given, given);
+      return false;
+    }
+    return timingSafeEqual(given, expected);
+  };
+}
+
+/**
  * The token of an `Authorization: Bearer <token>` header, or `undefined` when missing or malformed.
  * @example bearerToken('Bearer abc') // 'abc'
  */

@@ -57,7 +57,8 @@ describe('log scrubbing', () => {
     await app.inject({ method: 'POST', url: '/webhooks/test?secret=qs-value-123456', payload: {} });
     await app.inject({ method: 'GET', url: `/nope?token=${TOKEN}` });
     app.log.warn({ echoed: 'key-from-env-778899' }, `token ${TOKEN}`);
-    expect(lines.length).toBeGreaterThan(3);
+    // One request line per request (2), the warning (1), and whatever start-up says.
+    expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
       expect(line).not.toContain(TOKEN);
       expect(line).not.toContain('qs-value-123456');

@@ -4,12 +4,17 @@
  * cannot pre-empt `/message`'s token check.
  */
 import type { FastifyInstance } from 'fastify';
-import { assertJsonDepth, depthExceededAt, JsonTooDeepError, MAX_JSON_DEPTH } from '../lib/json-depth.js';
+import { depthExceededAt, JsonTooDeepError, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 
 /** Makes every request body a Buffer (or undefined when there is none). */
 export function keepRawBodies(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const keep = (_request: unknown, body: Buffer | string, done: (error: null, body: Buffer | string) => void) =>
+    done(null, body);
+  // JSON named as well: Fastify caches the parser it finds by name, but looks the catch-all up
+  // again (parsing the Content-Type header) on every request.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keep);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, keep);
 }
 
 export function rawBodyOf(body: unknown): Buffer {
@@ -26,11 +31,15 @@ export function rawBodyOf(body: unknown): Buffer {
  */
 export function parseBody(raw: Buffer, contentType: string | undefined, tooDeep: 'throw' | 'text' = 'throw'): unknown {
   if (raw.length === 0) return undefined;
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const type =
+    contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = raw.toString('utf8');
   if (type === 'application/json' || type.endsWith('+json')) {
-    if (tooDeep === 'text' && depthExceededAt(text) >= 0) return text;
-    assertJsonDepth(text);
+    const deepAt = depthExceededAt(text);
+    if (deepAt >= 0) {
+      if (tooDeep === 'text') return text;
+      throw new JsonTooDeepError(MAX_JSON_DEPTH, deepAt);
+    }
     try {
       return JSON.parse(text);
     } catch {

@@ -7,10 +7,12 @@
  * - logs an `info` when delivery works again after failures;
  * - counts posts, events, 429 pauses and post latency into the bridge's metrics;
  * - keeps the delivery health `/ready` reads (failing since when, with what).
- * The status code travels from the fetch to the attempt through AsyncLocalStorage, so attempts
- * in flight at once (one per contact) do not mix.
+ * The status code travels from the fetch to the attempt in a store handed over while `deliver`
+ * is called: the wrapped fetch takes the store of the attempt that called it synchronously
+ * (`buildDeliver` posts before its first await), so attempts in flight at once (one per
+ * contact) do not mix. (An AsyncLocalStorage did this before: on Node 20 it turns on promise
+ * hooks for the whole process, a cost on every promise of every request.)
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import type { BridgeMetrics } from './metrics.js';
@@ -71,7 +73,8 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
   const { log, metrics } = options;
   const now = options.now ?? Date.now;
   const interval = options.warnIntervalMs ?? 1000;
-  const attempt = new AsyncLocalStorage<AttemptStore>();
+  /** The attempt whose `deliver` is being called, for the fetch it makes (see the top). */
+  let calling: AttemptStore | undefined;
   const causes = new Map<string, CauseState>();
   const health: DeliveryHealth = { failedAttempts: 0 };
 
@@ -191,7 +194,7 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
   return {
     wrapFetch(fetch) {
       return async (input, init) => {
-        const store = attempt.getStore();
+        const store = calling;
         const started = performance.now();
         let status = 0;
         try {
@@ -209,7 +212,14 @@ export function createDeliveryWatch(options: DeliveryWatchOptions): DeliveryWatc
         const [first, signal] = args;
         const batch = (Array.isArray(first) ? first : [first]) as readonly OutboxEntry[];
         const store: AttemptStore = { status: 0 };
-        const result = await attempt.run(store, () => deliver(...args));
+        calling = store;
+        let pending: ReturnType<typeof deliver>;
+        try {
+          pending = deliver(...args);
+        } finally {
+          calling = undefined;
+        }
+        const result = await pending;
         // An attempt cut short by the shutdown says nothing about respond.io.
         if (signal.aborted && !result.ok) return result;
         const code = String(store.status);

@@ -7,8 +7,9 @@
  *   adapter's data), and any `?name=value` left in text loses its value.
  * `onLog` turns the log into entries for a console (dev, send, simulate, demo).
  */
-import { type FastifyServerOptions, LogController } from 'fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { maskSecret } from '../secrets.js';
+import { BridgeLogController, lazyChildLogger } from './request-log.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -106,8 +107,13 @@ export interface LoggerSetup {
   secrets: readonly string[];
 }
 
-/** Fastify's `logger` option for the bridge: false when nobody reads the log. */
-export function buildLoggerOptions(setup: LoggerSetup): Pick<FastifyServerOptions, 'logger' | 'logController'> {
+/**
+ * Fastify's `logger` option for the bridge (false when nobody reads the log), with its request
+ * lines (request-log.ts).
+ */
+export function buildLoggerOptions(
+  setup: LoggerSetup,
+): Pick<FastifyServerOptions, 'logger' | 'logController' | 'childLoggerFactory'> {
   let { logger } = setup;
   if (!logger && setup.onLog) logger = { level: 'debug', stream: entrySink(setup.onLog) };
   if (logger === true) logger = {};
@@ -122,6 +128,7 @@ export function buildLoggerOptions(setup: LoggerSetup): Pick<FastifyServerOption
       hooks: { ...options.hooks, streamWrite: (line: string) => scrubLine(line, secrets) },
     } as FastifyServerOptions['logger'],
     // A console gets what matters (warnings, adapter lines); it shows traffic from exchanges.
-    ...(setup.onLog && !setup.logger ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
+    logController: new BridgeLogController({ disableRequestLogging: Boolean(setup.onLog && !setup.logger) }),
+    childLoggerFactory: lazyChildLogger,
   };
 }

@@ -6,11 +6,11 @@
  * refusal is answered at once. Every answer is `{ "mId" }` or `{ "error": { "message" } }`.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { MessageRequestSchema } from '../contract/message-endpoint.js';
+import type { FastifyBaseLogger, FastifyInstance, RouteShorthandOptions } from 'fastify';
+import { parseMessageRequest } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
 import { messageOf } from '../errors.js';
-import { bearerToken, maskHeaders, safeEqual } from '../secrets.js';
+import { bearerToken, maskHeaders, secretMatcher } from '../secrets.js';
 import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, SendInput } from './adapter.js';
 import { jsonDepthProblem, parseBody, rawBodyOf } from './body.js';
@@ -162,18 +162,18 @@ async function answerMessage(
   headers: Record<string, unknown>,
   requestBody: unknown,
   raw: Buffer,
-  deps: MessageRouteDeps,
+  deps: MessageRouteDeps & { isToken: (candidate: string) => boolean },
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Promise<Answer> {
   const token = bearerToken(headers.authorization as string | undefined);
   if (!token) return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
-  if (!safeEqual(token, deps.token)) return fail(401, 'invalid token');
+  if (!deps.isToken(token)) return fail(401, 'invalid token');
   if (raw.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
     return fail(400, jsonDepthProblem(raw) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
   }
-  const parsed = MessageRequestSchema.safeParse(requestBody);
+  const parsed = parseMessageRequest(requestBody);
   if (!parsed.success) {
     const problems = problemsOf(parsed.error, requestBody).map(formatProblem);
     return fail(400, `invalid message: ${problems.join('; ')}`, problems);
@@ -195,8 +195,14 @@ async function answerMessage(
   return sendWithinBudget(adapter, input, deps, log, tags);
 }
 
-export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDeps): void {
-  app.post('/message', async (request, reply) => {
+/** The success answer's shape: Fastify serializes it with a compiled serializer, not JSON.stringify. */
+const MESSAGE_ROUTE: RouteShorthandOptions = {
+  schema: { response: { 200: { type: 'object', properties: { mId: { type: 'string' } }, required: ['mId'] } } },
+};
+
+export function registerMessageRoute(app: FastifyInstance, options: MessageRouteDeps): void {
+  const deps = { ...options, isToken: secretMatcher(options.token) };
+  app.post('/message', MESSAGE_ROUTE, async (request, reply) => {
     const time = deps.now();
     const started = performance.now();
     const raw = rawBodyOf(request.body);

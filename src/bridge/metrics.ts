@@ -9,13 +9,15 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutboxStats } from '../outbox/types.js';
+import { MessageTally } from './message-tally.js';
+
+export type { MessageOutcome } from './message-tally.js';
 
 export const METRICS_PREFIX = 'custom_channel_';
 /** What `/metrics` answers with (Prometheus text format 0.0.4). */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'rejected';
-export type MessageOutcome = 'sent' | 'refused' | 'failed';
 
 export interface BridgeMetrics {
   readonly registry: Registry;
@@ -36,6 +38,8 @@ export interface BridgeMetrics {
   readonly messageDuration: Histogram<'adapter' | 'outcome'>;
   /** Retries of the adapter's `send` (the sending leg). */
   readonly providerSendRetries: Counter<'adapter'>;
+  /** Counts one `/message` answer (status code, ms) in both `/message` metrics, cheaply: they are filled when scraped. */
+  recordMessage(adapter: string, statusCode: number, ms: number): void;
   /** Renders the exposition: this bridge's metrics, then the process's. */
   render(): Promise<string>;
 }
@@ -76,6 +80,7 @@ export function createBridgeMetrics(options: MetricsOptions): BridgeMetrics {
     },
   });
   const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const tally = new MessageTally(secondsBuckets);
   const metrics = {
     registry,
     webhookPosts: new Counter({
@@ -116,6 +121,9 @@ export function createBridgeMetrics(options: MetricsOptions): BridgeMetrics {
       help: 'POST /message calls by adapter and outcome (sent, refused: 4xx, failed: 5xx)',
       labelNames: ['adapter', 'outcome'] as const,
       registers,
+      collect() {
+        tally.flushRequests(this);
+      },
     }),
     messageDuration: new Histogram({
       name: `${p}message_duration_seconds`,
@@ -123,6 +131,9 @@ export function createBridgeMetrics(options: MetricsOptions): BridgeMetrics {
       labelNames: ['adapter', 'outcome'] as const,
       buckets: secondsBuckets,
       registers,
+      collect() {
+        tally.flushDurations(this);
+      },
     }),
     providerSendRetries: new Counter({
       name: `${p}provider_send_retries_total`,
@@ -134,47 +145,10 @@ export function createBridgeMetrics(options: MetricsOptions): BridgeMetrics {
   const withProcess = options.process !== false;
   return {
     ...metrics,
+    recordMessage: (adapter, statusCode, ms) => tally.record(adapter, statusCode, ms),
     async render() {
       const own = await registry.metrics();
       return withProcess ? own + (await processMetrics().metrics()) : own;
     },
-  };
-}
-
-/** `/message` outcome from its status code. */
-export function messageOutcome(statusCode: number): MessageOutcome {
-  if (statusCode < 400) return 'sent';
-  return statusCode < 500 ? 'refused' : 'failed';
-}
-
-type Child = { inc(): void; observe(value: number): void };
-type Pair = { count: Child; time: Child };
-
-/**
- * Records one `/message` answer without building label objects or keys per request: the
- * children for each (adapter, outcome) are looked up once and kept.
- */
-export function buildMessageRecorder(
-  metrics: BridgeMetrics,
-): (adapter: string, statusCode: number, ms: number) => void {
-  const byAdapter = new Map<string, Partial<Record<MessageOutcome, Pair>>>();
-  return (adapter, statusCode, ms) => {
-    const outcome = messageOutcome(statusCode);
-    let outcomes = byAdapter.get(adapter);
-    if (!outcomes) {
-      outcomes = {};
-      byAdapter.set(adapter, outcomes);
-    }
-    let pair = outcomes[outcome];
-    if (!pair) {
-      const labels = { adapter, outcome };
-      pair = {
-        count: metrics.messageRequests.labels(labels) as unknown as Child,
-        time: metrics.messageDuration.labels(labels) as unknown as Child,
-      };
-      outcomes[outcome] = pair;
-    }
-    pair.count.inc();
-    pair.time.observe(ms / 1000);
   };
 }

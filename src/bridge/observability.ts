@@ -8,7 +8,7 @@ import type { OutboxStats } from '../outbox/types.js';
 import type { Adapter } from './adapter.js';
 import { createDeliveryWatch, type DeliveryWatch } from './delivery-watch.js';
 import { type ReadinessOptions, registerHealthRoutes } from './health.js';
-import { type BridgeMetrics, buildMessageRecorder, createBridgeMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
+import { type BridgeMetrics, createBridgeMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 
 export interface ObservabilityDeps {
   getAdapter: () => Promise<Adapter>;
@@ -44,12 +44,11 @@ export function installObservability(app: FastifyInstance, deps: ObservabilityDe
     options: deps.readiness,
   });
   if (metrics) {
-    const record = buildMessageRecorder(metrics);
     // Only the /message route gets the hook: other routes pay nothing.
     app.addHook('onRoute', (route) => {
       if (route.url !== '/message' || route.method !== 'POST') return;
       const hook = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        record(deps.adapterName(), reply.statusCode, reply.elapsedTime);
+        metrics.recordMessage(deps.adapterName(), reply.statusCode, reply.elapsedTime);
         done();
       };
       const existing = route.onResponse;

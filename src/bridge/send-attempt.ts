@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { MId } from '../contract/webhook.js';
 import { messageOf } from '../errors.js';
+import { atDeadline, cancelDeadline, type DeadlineMember } from '../lib/deadline-slots.js';
 import { parseRetryAfter } from '../outbox/backoff.js';
 import { type Adapter, AdapterError, RetryableError, type SendInput } from './adapter.js';
 import { buildContext, type ContextDeps, type ExchangeTags, type FetchProbe } from './context.js';
@@ -69,11 +70,57 @@ export function classifySendError(error: unknown, probe: FetchProbe, now: number
   return { ok: false, retry: false, status: 400, error: message };
 }
 
+/** One try: settled by the send or by its deadline, whichever comes first (no closures per try). */
+class Attempt implements DeadlineMember {
+  controller: AbortController | undefined;
+  timedOut = false;
+  readonly probe: FetchProbe = {};
+  deadline = 0;
+  resolve: (outcome: AttemptOutcome) => void = () => {};
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly outer: AbortSignal | undefined,
+  ) {}
+
+  /** Made when needed: most tries end before their timer. */
+  get timeoutOutcome(): AttemptOutcome {
+    const error = `the provider did not answer within ${Math.round(this.timeoutMs)} ms`;
+    return { ok: false, retry: true, error, timedOut: true };
+  }
+
+  /** Created on first use: an AbortController per request showed up in profiles. */
+  signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.timedOut) controller.abort(new Error(`send timed out after ${Math.round(this.timeoutMs)} ms`));
+      const outer = this.outer;
+      if (outer) {
+        if (outer.aborted) controller.abort(outer.reason);
+        else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      }
+    }
+    return this.controller.signal;
+  }
+
+  settle(outcome: AttemptOutcome): void {
+    cancelDeadline(this.deadline, this);
+    this.resolve(outcome);
+  }
+
+  expire(): void {
+    this.timedOut = true;
+    this.controller?.abort(new Error(`send timed out after ${Math.round(this.timeoutMs)} ms`));
+    this.resolve(this.timeoutOutcome);
+  }
+}
+
 /**
  * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
  * @example const outcome = await attemptSend(adapter, input, deps, log, {}, 5000)
  */
-export async function attemptSend(
+export function attemptSend(
   adapter: Adapter,
   input: SendInput,
   deps: ContextDeps,
@@ -82,57 +129,51 @@ export async function attemptSend(
   timeoutMs: number,
   outer?: AbortSignal,
 ): Promise<AttemptOutcome> {
-  const timeoutText = `the provider did not answer within ${Math.round(timeoutMs)} ms`;
-  // Created on first use: an AbortController per request showed up in profiles.
-  let controller: AbortController | undefined;
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const probe: FetchProbe = {};
-  const timeout = new Promise<AttemptOutcome>((resolve) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller?.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
-      resolve({ ok: false, retry: true, error: timeoutText, timedOut: true });
-    }, timeoutMs);
+  const attempt = new Attempt(timeoutMs, outer);
+  const ctx = buildContext(deps, log, () => attempt.signal(), tags, attempt.probe);
+  const done = new Promise<AttemptOutcome>((resolve) => {
+    attempt.resolve = resolve;
   });
-  const signal = () => {
-    if (!controller) {
-      controller = new AbortController();
-      if (timedOut) controller.abort(new Error(`send timed out after ${Math.round(timeoutMs)} ms`));
-      if (outer) {
-        if (outer.aborted) controller.abort(outer.reason);
-        else outer.addEventListener('abort', () => controller?.abort(outer.reason), { once: true });
-      }
-    }
-    return controller.signal;
-  };
-  const ctx = buildContext(deps, log, signal, tags, probe);
-  const send = (async (): Promise<AttemptOutcome> => {
-    try {
-      const result = await adapter.send(input, ctx);
-      const mId = MId.safeParse(result?.mId);
-      if (!mId.success) {
-        log.error({ mId: result?.mId }, 'adapter returned an invalid mId');
-        return {
-          ok: false,
-          retry: false,
-          status: 400,
-          error: `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
-        };
-      }
-      return { ok: true, mId: mId.data };
-    } catch (error) {
-      if (timedOut) return { ok: false, retry: true, error: timeoutText, timedOut: true };
-      const outcome = classifySendError(error, probe, deps.now(), adapter.name);
-      if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
-        log.error({ err: error }, 'adapter send failed');
-      }
-      return outcome;
-    }
-  })();
+  // A shared timer (deadline-slots.ts): a Node timer per try showed in profiles.
+  attempt.deadline = atDeadline(timeoutMs, attempt);
+  void runAttempt(attempt, adapter, input, ctx, deps, log);
+  return done;
+}
+
+/** `adapter.send`, its mId checked or its error classified, into `attempt.settle`. */
+async function runAttempt(
+  attempt: Attempt,
+  adapter: Adapter,
+  input: SendInput,
+  ctx: ReturnType<typeof buildContext>,
+  deps: ContextDeps,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  let result: Awaited<ReturnType<Adapter['send']>>;
   try {
-    return await Promise.race([send, timeout]);
-  } finally {
-    clearTimeout(timer);
+    result = await adapter.send(input, ctx);
+  } catch (error) {
+    if (attempt.timedOut) return attempt.settle(attempt.timeoutOutcome);
+    const outcome = classifySendError(error, attempt.probe, deps.now(), adapter.name);
+    if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
+      log.error({ err: error }, 'adapter send failed');
+    }
+    return attempt.settle(outcome);
   }
+  const value: unknown = result?.mId;
+  // MId's rule (a string of 1 to 50), checked by hand for the usual answer: this runs per send.
+  if (typeof value === 'string' && value.length > 0 && value.length <= 50) {
+    return attempt.settle({ ok: true, mId: value });
+  }
+  const mId = MId.safeParse(value);
+  if (!mId.success) {
+    log.error({ mId: value }, 'adapter returned an invalid mId');
+    return attempt.settle({
+      ok: false,
+      retry: false,
+      status: 400,
+      error: `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
+    });
+  }
+  attempt.settle({ ok: true, mId: mId.data });
 }

@@ -8,6 +8,7 @@ import { contactIdProblem } from '../contract/ids.js';
 import { formatProblem } from '../contract/problems.js';
 import { validatePayload } from '../contract/validate.js';
 import { WebhookBodySchema } from '../contract/webhook.js';
+import { isPlainWebhookEvent } from '../contract/webhook-fast.js';
 import { messageOf } from '../errors.js';
 import type { Outbox } from '../outbox/types.js';
 import { OutboxFullError, OutboxUnavailableError } from '../outbox/types.js';
@@ -61,13 +62,19 @@ async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | u
   return out;
 }
 
-const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+// The regex only when there is a trailing slash to trim: this runs per request and per route.
+const trimSlash = (path: string) =>
+  path.length > 1 && path.charCodeAt(path.length - 1) === 0x2f ? path.replace(/\/+$/, '') : path;
 
 /** The problems that would make respond.io refuse this event, or undefined when it is fine. */
 export function eventProblem(item: BridgeEvent, channelId: string, idType: ContextDeps['channel']['idType']) {
+  // The usual event is checked by hand; anything else costs one schema parse, and the
+  // readable report only on failure.
+  if (isPlainWebhookEvent(channelId, item?.contactId, item?.event, item?.contact)) {
+    if (!contactIdProblem(item.contactId, idType)) return undefined;
+  }
   const body: Record<string, unknown> = { channelId, contactId: item?.contactId, events: [item?.event] };
   if (item?.contact !== undefined) body.contact = item.contact;
-  // The common case (a valid event) costs one schema parse; the readable report only on failure.
   if (WebhookBodySchema.safeParse(body).success && !contactIdProblem(String(item.contactId), idType)) return undefined;
   const result = validatePayload(body, { kind: 'webhook', idType });
   return result.valid ? undefined : `invalid event from the adapter: ${result.errors.map(formatProblem).join('; ')}`;
@@ -91,6 +98,11 @@ async function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: 
     const problem = eventProblem(item, deps.channel.channelId, deps.channel.idType);
     if (problem) invalid.push([item, problem]);
     else valid.push(item);
+  }
+  if (invalid.length === 0) {
+    // The usual case: one write, awaited as it is.
+    if (valid.length > 0) await outbox.enqueue(valid);
+    return;
   }
   const writes: Promise<unknown>[] = [];
   if (valid.length > 0) writes.push(outbox.enqueue(valid));
@@ -142,7 +154,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     handler: async (request, reply) => {
       const time = deps.now();
       const started = performance.now();
-      const path = trimSlash(request.url.split('?')[0]);
+      const query = request.url.indexOf('?');
+      const path = trimSlash(query === -1 ? request.url : request.url.slice(0, query));
       const rawBody = rawBodyOf(request.body);
       const headers = flatten(request.headers);
       const body = parseBody(rawBody, headers['content-type']);

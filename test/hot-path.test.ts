@@ -1,0 +1,180 @@
+/**
+ * The bridge's hot-path shortcuts keep the behaviour of the long way: the hand-checked text
+ * message answers exactly as the schema does, request lines are one per request (debug for a
+ * success, info for a refusal), and `/message` metrics filled at scrape time read as if
+ * prom-client had counted each answer, and the quick yes for usual webhook events is never a
+ * yes the schema would refuse.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { buildBridge } from '../src/bridge/index.js';
+import { createBridgeMetrics } from '../src/bridge/metrics.js';
+import { MessageRequestSchema, parseMessageRequest } from '../src/contract/message-endpoint.js';
+import { WebhookBodySchema } from '../src/contract/webhook.js';
+import { isPlainWebhookEvent } from '../src/contract/webhook-fast.js';
+import { buildTestAdapter } from './support/bridge-adapter.js';
+import { useCleanups } from './support/cleanups.js';
+
+const defer = useCleanups('each');
+const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
+const text = (extra: Record<string, unknown> = {}) => ({ type: 'text', text: 'hello', ...extra });
+const body = (extra: Record<string, unknown> = {}) => ({
+  channelId: 'c',
+  contactId: '+60177872890',
+  message: text(),
+  ...extra,
+});
+
+describe('parseMessageRequest', () => {
+  it.each([
+    ['a text message', body()],
+    ['an empty channelId', body({ channelId: '' })],
+    ['a numeric contactId', body({ contactId: 60177872890 })],
+    ['a 50-character contactId', body({ contactId: 'x'.repeat(50) })],
+    ['a 51-character contactId', body({ contactId: 'x'.repeat(51) })],
+    ['an extra key', body({ sender: 'x' })],
+    ['an empty text', body({ message: text({ text: '' }) })],
+    ['a text with an extra key', body({ message: text({ mId: 'x' }) })],
+    ['a missing text', body({ message: { type: 'text' } })],
+    ['an attachment', body({ message: { type: 'attachment', attachment: { type: 'image', url: 'https://x/y.png' } } })],
+    ['an array', [body()]],
+    [
+      'a __proto__ key',
+      JSON.parse('{"channelId":"c","contactId":"1","message":{"type":"text","text":"x"},"__proto__":{}}'),
+    ],
+    ['null', null],
+  ])('answers %s as the schema does', (_name, input) => {
+    const fast = parseMessageRequest(input);
+    const schema = MessageRequestSchema.safeParse(input);
+    expect(fast.success).toBe(schema.success);
+    if (fast.success && schema.success) expect(JSON.stringify(fast.data)).toBe(JSON.stringify(schema.data));
+    else expect(fast.error?.issues).toEqual(schema.error?.issues);
+  });
+});
+
+describe('request lines', () => {
+  it('writes one line per request: debug for a success, info for a refusal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hot-path-'));
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const run = async (level: string) => {
+      const lines: Array<Record<string, unknown>> = [];
+      const app = buildBridge({
+        adapter: buildTestAdapter(),
+        channel: { channelId: 'c', token: TOKEN, idType: 'phone' },
+        respondio: { webhookUrl: 'http://127.0.0.1:9/' },
+        stateDir: join(dir, level),
+        logger: { level, stream: { write: (line: string) => lines.push(JSON.parse(line)) } },
+      });
+      defer(() => app.close());
+      await app.ready();
+      lines.length = 0;
+      const ok = await app.inject({
+        method: 'POST',
+        url: '/message',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        payload: body(),
+      });
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/message',
+        headers: { authorization: 'Bearer nope' },
+        payload: body(),
+      });
+      expect([ok.statusCode, refused.statusCode]).toEqual([200, 401]);
+      return lines.filter((line) => typeof line.reqId === 'string');
+    };
+    const debug = await run('debug');
+    expect(debug.map((l) => [l.level, l.msg, (l.res as { statusCode: number }).statusCode])).toEqual([
+      [20, 'request completed', 200],
+      [30, 'request completed', 401],
+    ]);
+    expect(debug[0].req).toMatchObject({ method: 'POST', url: '/message' });
+    expect(debug[0].reqId).not.toBe(debug[1].reqId);
+    const info = await run('info');
+    expect(info.map((l) => [l.level, (l.res as { statusCode: number }).statusCode])).toEqual([[30, 401]]);
+  });
+});
+
+describe('/message metrics counted lazily', () => {
+  it('scrape the same counts, buckets and sums as prom-client observing each answer', async () => {
+    const metrics = createBridgeMetrics({ outboxStats: () => undefined, process: false });
+    const reference = new Registry();
+    const counter = new Counter({
+      name: 'ref_requests',
+      help: 'x',
+      labelNames: ['adapter', 'outcome'],
+      registers: [reference],
+    });
+    const histogram = new Histogram({
+      name: 'ref_duration',
+      help: 'x',
+      labelNames: ['adapter', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [reference],
+    });
+    const answers: Array<[string, number, number]> = [
+      ['a', 200, 3],
+      ['a', 200, 5],
+      ['a', 401, 0.2],
+      ['b', 503, 12_000],
+      ['a', 200, 260],
+    ];
+    const strip = (text: string, name: string, ref: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .map((line) => line.replace(name, ref))
+        .join('\n');
+    for (const [round, slice] of [answers.slice(0, 3), answers.slice(3)].entries()) {
+      for (const [adapter, status, ms] of slice) {
+        metrics.recordMessage(adapter, status, ms);
+        const labels = { adapter, outcome: status < 400 ? 'sent' : status < 500 ? 'refused' : 'failed' };
+        counter.inc(labels);
+        histogram.observe(labels, ms / 1000);
+      }
+      const ours = await metrics.render();
+      const theirs = await reference.metrics();
+      expect(strip(theirs, 'ref_duration', 'ref_duration')).toContain('ref_duration_bucket{le="0.005",adapter="a"');
+      expect(strip(ours, 'custom_channel_message_requests_total', 'ref_requests'), `round ${round}`).toBe(
+        strip(theirs, 'ref_requests', 'ref_requests'),
+      );
+      expect(strip(ours, 'custom_channel_message_duration_seconds', 'ref_duration')).toBe(
+        strip(theirs, 'ref_duration', 'ref_duration'),
+      );
+    }
+  });
+});
+
+describe('isPlainWebhookEvent', () => {
+  const message = { type: 'message', mId: 'm-1', timestamp: 1767225600000, message: { type: 'text', text: 'hi' } };
+  const status = { type: 'message_status', mId: 'm-1', timestamp: 1767225600000, status: { value: 'read' } };
+  it.each([
+    ['a text message', message, undefined, true],
+    ['a text message with a name', message, { firstName: 'Aisha', lastName: 'Rahman' }, true],
+    ['a status', status, undefined, true],
+    ['a status with a message', { ...status, status: { value: 'failed', message: 'gone' } }, undefined, true],
+    ['an unknown status', { ...status, status: { value: 'seen' } }, undefined, false],
+    ['a status message of undefined', { ...status, status: { value: 'read', message: undefined } }, undefined, false],
+    ['seconds as a float', { ...message, timestamp: 1767225600.5 }, undefined, false],
+    ['a 51-character mId', { ...message, mId: 'x'.repeat(51) }, undefined, false],
+    ['an empty text', { ...message, message: { type: 'text', text: '' } }, undefined, false],
+    ['an extra event key', { ...message, extra: 1 }, undefined, false],
+    [
+      'an attachment',
+      { ...message, message: { type: 'attachment', attachment: { type: 'image', url: 'https://x/y.png' } } },
+      undefined,
+      false,
+    ],
+    ['a contact with an email', message, { email: 'a@b.co' }, false],
+    ['a contact name that is a number', message, { firstName: 1 }, false],
+  ])('%s: quick yes only when the schema agrees', (_name, event, contact, quick) => {
+    const yes = isPlainWebhookEvent('ch', '+60177872890', event, contact);
+    expect(yes).toBe(quick);
+    const body: Record<string, unknown> = { channelId: 'ch', contactId: '+60177872890', events: [event] };
+    if (contact !== undefined) body.contact = contact;
+    if (yes) expect(WebhookBodySchema.safeParse(body).success).toBe(true);
+  });
+});
