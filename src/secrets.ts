@@ -17,14 +17,16 @@ export function maskSecret(secret: string | undefined): string {
 
 /** Constant-time string equality (length leaks, content does not). */
 export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  if (left.length !== right.length) {
+  return equalBytes(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function equalBytes(given: Buffer, expected: Buffer): boolean {
+  if (given.length !== expected.length) {
     // Still spend the time of a comparison so a wrong length answers like a wrong token.
-    timingSafeEqual(left, left);
+    timingSafeEqual(given, given);
     return false;
   }
-  return timingSafeEqual(left, right);
+  return timingSafeEqual(given, expected);
 }
 
 /**
@@ -33,14 +35,7 @@ export function safeEqual(a: string, b: string): boolean {
  */
 export function secretMatcher(secret: string): (candidate: string) => boolean {
   const expected = Buffer.from(secret, 'utf8');
-  return (candidate) => {
-    const given = Buffer.from(candidate, 'utf8');
-    if (given.length !== expected.length) {
-      timingSafeEqual(given, given);
-      return false;
-    }
-    return timingSafeEqual(given, expected);
-  };
+  return (candidate) => equalBytes(Buffer.from(candidate, 'utf8'), expected);
 }
 
 /**

@@ -6,29 +6,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BridgeEvent } from '../src/bridge/adapter.js';
 import { openRedisOutbox, type RedisOutbox, type RedisOutboxOptions } from '../src/outbox/redis-outbox.js';
 import type { DeliveryResult, OutboxEntry } from '../src/outbox/types.js';
 import { OutboxUnavailableError } from '../src/outbox/types.js';
 import { maxInWindow } from './support/bridge-respondio-stub.js';
 import { useCleanups } from './support/cleanups.js';
-import { REDIS_SKIP_NOTE, type RedisServer, requireRedisServer, startRedisServer } from './support/redis-server.js';
+import { REDIS_SKIP_NOTE, requireRedisServer, startRedisServer, useSuiteRedis } from './support/redis-server.js';
 
 const defer = useCleanups('each');
 const run = requireRedisServer();
-let server: Pick<RedisServer, 'url'>;
-let own: RedisServer | undefined;
-
-// .ci/run starts one redis-server for the suite (CUSTOM_CHANNEL_TEST_REDIS_URL); elsewhere, our own.
-beforeAll(async () => {
-  const shared = process.env.CUSTOM_CHANNEL_TEST_REDIS_URL;
-  if (shared) server = { url: shared };
-  else if (run) server = own = await startRedisServer();
-});
-afterAll(async () => {
-  await own?.close();
-});
+const server = useSuiteRedis();
 
 function message(contactId: string, mId: string): BridgeEvent {
   return { contactId, event: { type: 'message', mId, timestamp: 1767225600000, message: { type: 'text', text: mId } } };

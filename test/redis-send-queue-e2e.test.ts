@@ -1,15 +1,3 @@
-/**
- * The sending leg on Redis with real processes: three `custom-channel start --redis` bridges
- * of one project (one state folder: nothing of the sending leg is kept in files any more) on
- * one redis-server, behind a round-robin load balancer that carries both respond.io's
- * `/message` calls and the provider's status callbacks. The provider (the mock, deduplicating by
- * idempotency key) is down while the messages arrive, and one bridge is killed with SIGKILL
- * during the outage. Every message respond.io was answered for must reach the provider, each
- * contact's in order, and its statuses must reach respond.io under the mId it was given,
- * whichever instance sent it and whichever got the callback.
- */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessageRecord } from '../src/emulator/types.js';
 import { killBridge, spawnBridge, waitUntil } from './support/bridge-project.js';
@@ -17,7 +5,14 @@ import { useCleanups } from './support/cleanups.js';
 import { removeTempDirs } from './support/init-helpers.js';
 import { REDIS_SKIP_NOTE, requireRedisServer, startRedisServer } from './support/redis-server.js';
 import { startRoundRobin } from './support/round-robin.js';
-import { contactOf, judgeProvider, startSendQueueStack, textOf, unread } from './support/send-queue-stack.js';
+import {
+  configureSending,
+  contactOf,
+  judgeProvider,
+  startSendQueueStack,
+  textOf,
+  unread,
+} from './support/send-queue-stack.js';
 
 const defer = useCleanups('each');
 afterAll(removeTempDirs);
@@ -33,19 +28,11 @@ describe.runIf(run)(`send queue on Redis end to end${REDIS_SKIP_NOTE}`, () => {
     const redis = await startRedisServer();
     defer(() => redis.close());
     // Callbacks keep trying while an instance is gone (a real provider retries its webhooks too).
-    const { emulator, mock, project } = await startSendQueueStack({ mockRetries: 40 });
+    const stack = await startSendQueueStack({ mockRetries: 40 });
+    const { emulator, mock, project } = stack;
     defer(() => emulator.close());
     defer(() => mock.close());
-    const pkgPath = join(project, 'package.json');
-    const pkg = JSON.parse(await readFile(pkgPath, 'utf8'));
-    pkg.customChannel.send = { budgetMs: 1500, retryMaxMs: 1000 };
-    await writeFile(pkgPath, JSON.stringify(pkg));
-    await writeFile(
-      join(project, '.env'),
-      Object.entries(mock.env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'),
-    );
+    await configureSending(stack, { budgetMs: 1500, retryMaxMs: 1000 });
     // No --state-dir: the three share the project's folder, which only works if nothing locks it.
     const args = ['--rate-limit', '1000', '--redis', redis.url];
     const bridges = [0, 1, 2].map(() => spawnBridge(project, emulator.webhookUrl, args, emulator.channel));

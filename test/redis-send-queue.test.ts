@@ -10,28 +10,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildBridge } from '../src/bridge/index.js';
 import type { RedisSendQueueOptions } from '../src/send-queue/redis/options.js';
 import { openRedisSendQueue, type RedisSendQueue } from '../src/send-queue/redis-queue.js';
 import type { QueuedSend, SendResultOf, SendWorker } from '../src/send-queue/types.js';
 import { useCleanups } from './support/cleanups.js';
-import { REDIS_SKIP_NOTE, type RedisServer, requireRedisServer, startRedisServer } from './support/redis-server.js';
-import { textInput } from './support/sends.js';
+import { REDIS_SKIP_NOTE, requireRedisServer, startRedisServer, useSuiteRedis } from './support/redis-server.js';
+import { retriedTexts, textInput } from './support/sends.js';
 
 const defer = useCleanups('each');
 const run = requireRedisServer();
-let server: Pick<RedisServer, 'url'>;
-let own: RedisServer | undefined;
-
-beforeAll(async () => {
-  const shared = process.env.CUSTOM_CHANNEL_TEST_REDIS_URL;
-  if (shared) server = { url: shared };
-  else if (run) server = own = await startRedisServer();
-});
-afterAll(async () => {
-  await own?.close();
-});
+const server = useSuiteRedis();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const channel = () => `sq-${randomBytes(4).toString('hex')}`;
@@ -127,10 +117,7 @@ describe.runIf(run)(`RedisSendQueue${REDIS_SKIP_NOTE}`, () => {
     });
     held();
     await until(async () => (await queues[0].list('pending')).length === 0, 15_000);
-    const delivered = (prefix: string) =>
-      tries
-        .filter((t, i) => tries.findIndex((u) => u.text === t.text) !== i && t.text.startsWith(prefix))
-        .map((t) => t.text);
+    const delivered = (prefix: string) => retriedTexts(tries, prefix);
     expect(delivered('first').concat(delivered('later'))).toEqual([
       'first',
       'later-0',

@@ -1,18 +1,16 @@
-/**
- * The send queue across crashes: `custom-channel start` (the built bin, a real process) between
- * the real emulator and the mock provider; the provider goes down while 500 messages arrive
- * from 50 contacts, and the bridge is killed with SIGKILL twice during the outage. Nothing the
- * bridge answered 200 may be lost; duplicates at the provider are bounded by the tries in
- * flight (and the mock dedupes them by idempotency key, so each message is delivered once).
- */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessageRecord } from '../src/emulator/types.js';
 import { type BridgeProcess, killBridge, spawnBridge, waitUntil } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { removeTempDirs } from './support/init-helpers.js';
-import { contactOf, judgeProvider, startSendQueueStack, textOf, unread } from './support/send-queue-stack.js';
+import {
+  configureSending,
+  contactOf,
+  judgeProvider,
+  startSendQueueStack,
+  textOf,
+  unread,
+} from './support/send-queue-stack.js';
 
 const defer = useCleanups('each');
 afterAll(removeTempDirs);
@@ -29,16 +27,7 @@ describe('send queue with kill -9', () => {
       const { emulator, mock, project } = stack;
       defer(() => emulator.close());
       defer(() => mock.close());
-      const pkgPath = join(project, 'package.json');
-      const pkg = JSON.parse(await readFile(pkgPath, 'utf8'));
-      pkg.customChannel.send = { budgetMs: 2000, retryMaxMs: 1000 };
-      await writeFile(pkgPath, JSON.stringify(pkg));
-      await writeFile(
-        join(project, '.env'),
-        Object.entries(mock.env)
-          .map(([k, v]) => `${k}=${v}`)
-          .join('\n'),
-      );
+      await configureSending(stack, { budgetMs: 2000, retryMaxMs: 1000 });
       let bridge: BridgeProcess | undefined;
       // respond.io keeps sending while the bridge restarts (and gets errors); here it waits, so
       // that most messages are ones the bridge accepted and the test has something to prove.

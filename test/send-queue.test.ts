@@ -14,7 +14,7 @@ import type { QueuedSend, SendResultOf } from '../src/send-queue/types.js';
 import { createBridgeProject } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { runCli } from './support/cli.js';
-import { textInput } from './support/sends.js';
+import { retriedTexts, textInput } from './support/sends.js';
 
 const defer = useCleanups('each');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,10 +77,7 @@ describe('file send queue', () => {
     });
     held();
     while (queue.stats().pending > 0) await sleep(20);
-    const delivered = (contact: string) =>
-      tries
-        .filter((t, i) => tries.findIndex((u) => u.text === t.text) !== i && t.text.startsWith(contact))
-        .map((t) => t.text);
+    const delivered = (contact: string) => retriedTexts(tries, contact);
     expect(delivered('first').concat(delivered('later'))).toEqual([
       'first',
       'later-0',

@@ -84,7 +84,7 @@ async function sendWithinBudget(
   const deadline = performance.now() + budget;
   let queue = deps.sendQueue?.();
   const id = newSendId();
-  // `received` is zod's fresh copy of the body: set the key on it rather than copy it again.
+  // `received` is the parse's fresh copy of the body: set the key on it rather than copy it again.
   const input: SendInput = received;
   input.idempotencyKey = id;
   const receivedAt = deps.now();

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 function findRedisServer(): string | undefined {
   try {
@@ -148,4 +149,27 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
   };
   return server;
+}
+
+/**
+ * The Redis a test file's queues and outboxes use: the one `.ci/run` starts for the suite
+ * (CUSTOM_CHANNEL_TEST_REDIS_URL), else one of the file's own, started before its tests (when
+ * redis-server is installed) and stopped after them.
+ * @example const redis = useSuiteRedis(); ... openRedisOutbox({ url: redis.url, channelId })
+ */
+export function useSuiteRedis(): Pick<RedisServer, 'url'> {
+  const handle = { url: '' };
+  let own: RedisServer | undefined;
+  beforeAll(async () => {
+    const shared = process.env.CUSTOM_CHANNEL_TEST_REDIS_URL;
+    if (shared) handle.url = shared;
+    else if (requireRedisServer()) {
+      own = await startRedisServer();
+      handle.url = own.url;
+    }
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+  return handle;
 }

@@ -4,6 +4,7 @@
  * checks the e2e tests share: exactly once at the provider, per-contact order, statuses under
  * the mId respond.io was given.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorHandle, OutgoingMessageRecord } from '../../src/emulator/types.js';
@@ -29,6 +30,24 @@ export async function startSendQueueStack(options: { mockRetries?: number } = {}
   const emulator = await startEmulator({ stateDir: join(root, 'emulator'), rateLimitPerSecond: false });
   const mock = await startMockProvider({ delaysMs: { step: 20 }, retries: options.mockRetries ?? 2 });
   return { root, project, emulator, mock };
+}
+
+/**
+ * Sets the project's sending-leg settings (`customChannel.send` in package.json) and points
+ * its adapter at the mock provider (`.env`).
+ * @example await configureSending(stack, { budgetMs: 2000, retryMaxMs: 1000 })
+ */
+export async function configureSending(stack: SendQueueStack, send: Record<string, unknown>): Promise<void> {
+  const pkgPath = join(stack.project, 'package.json');
+  const pkg = JSON.parse(await readFile(pkgPath, 'utf8'));
+  pkg.customChannel.send = send;
+  await writeFile(pkgPath, JSON.stringify(pkg));
+  await writeFile(
+    join(stack.project, '.env'),
+    Object.entries(stack.mock.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
 }
 
 export const contactOf = (c: number) => `+601700${String(c).padStart(5, '0')}`;
