@@ -41,17 +41,27 @@ export interface BridgeRuntime {
 
 export type BridgeApp = FastifyInstance & { readonly bridge: BridgeRuntime };
 
+interface AdapterGetter {
+  get: () => Promise<Adapter>;
+  /** The adapter without waiting, for an adapter passed as an object (a loader may change it: undefined). */
+  now: () => Adapter | undefined;
+}
+
 /** The adapter getter; `seen` learns each adapter's name (a metrics label) without extra work per call. */
-function adapterGetter(source: BridgeOptions['adapter'], seen: (adapter: Adapter) => void): () => Promise<Adapter> {
+function adapterGetter(source: BridgeOptions['adapter'], seen: (adapter: Adapter) => void): AdapterGetter {
   if (typeof source === 'function')
-    return async () => {
-      const adapter = await source();
-      seen(adapter);
-      return adapter;
+    return {
+      get: async () => {
+        const adapter = await source();
+        seen(adapter);
+        return adapter;
+      },
+      now: () => undefined,
     };
   const adapter = defineAdapter(source);
   seen(adapter);
-  return async () => adapter;
+  const ready = Promise.resolve(adapter);
+  return { get: () => ready, now: () => adapter };
 }
 
 function checkOptions(options: BridgeOptions): void {
@@ -118,13 +128,15 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   // Every in-flight call listens to it (one listener each, removed when the call settles).
   setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   let adapterName = 'unknown';
-  const getAdapter = adapterGetter(options.adapter, (adapter) => {
+  const adapterSource = adapterGetter(options.adapter, (adapter) => {
     adapterName = adapter.name;
   });
+  const getAdapter = adapterSource.get;
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch;
   const deps: ContextDeps = {
-    channel: { channelId: options.channel.channelId, idType: options.channel.idType },
+    // Frozen: every adapter call is handed this object itself (a copy per call showed in profiles).
+    channel: Object.freeze({ channelId: options.channel.channelId, idType: options.channel.idType }),
     env,
     secrets: envSecrets,
     recording,
@@ -298,6 +310,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     ...deps,
     token: options.channel.token,
     getAdapter,
+    adapterNow: adapterSource.now,
     sendTimeoutMs: options.sendTimeoutMs ?? 5000,
     sendQueue: () => sendQueue,
     sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },

@@ -187,7 +187,10 @@ export function buildContext(
   probe?: FetchProbe,
 ): AdapterContext {
   // Literals of fixed shapes, the signal getter among them: spreads and defineProperty per call showed in profiles.
-  const channel = { channelId: deps.channel.channelId, idType: deps.channel.idType };
+  // The bridge's own is frozen and handed over as is; anything else is copied, so an adapter cannot change it.
+  const channel = Object.isFrozen(deps.channel)
+    ? deps.channel
+    : { channelId: deps.channel.channelId, idType: deps.channel.idType };
   const { env, now, adapterStateDir: stateDir } = deps;
   const adapterLog = buildAdapterLogger(log);
   const adapterFetch = buildAdapterFetch(deps, tags, signal, probe);

@@ -22,6 +22,8 @@ import { publishQueueRecord } from './send-worker.js';
 export interface MessageRouteDeps extends ContextDeps {
   token: string;
   getAdapter: () => Promise<Adapter>;
+  /** The adapter when it is known without waiting (one passed as an object), else undefined. */
+  adapterNow?: () => Adapter | undefined;
   /** The answer budget: tries and retries of one `/message` end within it. */
   sendTimeoutMs: number;
   /** The durable send queue, when on (undefined until the bridge is ready, or when off). */
@@ -69,70 +71,134 @@ const newSendId = () => `cc-${randomUUID()}`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One `/message` send: what every try and a queued record of it share. */
+interface Sending {
+  adapter: Adapter;
+  input: SendInput;
+  deps: MessageRouteDeps;
+  log: FastifyBaseLogger;
+  tags: ExchangeTags;
+  id: string;
+  receivedAt: number;
+  deadline: number;
+  queue: SendQueue | undefined;
+  seq: number;
+}
+
 /**
  * Tries the provider until it answers, refuses, or the answer budget runs out; then (queue on)
  * records the send durably and answers with a bridge mId, or (queue off) answers the last error.
+ * The usual case (a file queue, the first try answers) runs without an async function of its
+ * own: each one, with its awaits, showed in profiles of `/message`.
  */
-async function sendWithinBudget(
+function sendWithinBudget(
   adapter: Adapter,
   received: SendInput,
   deps: MessageRouteDeps,
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Promise<Answer> {
-  const budget = deps.sendTimeoutMs;
-  const deadline = performance.now() + budget;
-  let queue = deps.sendQueue?.();
   const id = newSendId();
   // `received` is the parse's fresh copy of the body: set the key on it rather than copy it again.
   const input: SendInput = received;
   input.idempotencyKey = id;
-  const receivedAt = deps.now();
+  const sending: Sending = {
+    adapter,
+    input,
+    deps,
+    log,
+    tags,
+    id,
+    receivedAt: deps.now(),
+    deadline: performance.now() + deps.sendTimeoutMs,
+    queue: deps.sendQueue?.(),
+    seq: 0,
+  };
+  const { queue } = sending;
+  if (!queue) return firstTry(sending);
+  // The file queue answers at once; a shared one asks its store (both questions in one round trip).
+  const arrival = queue.nextSeq();
+  const waiting = queue.busy(input.contactId);
+  if (typeof arrival === 'number' && typeof waiting === 'boolean') {
+    sending.seq = arrival;
+    return waiting ? queueBehind(sending) : firstTry(sending);
+  }
+  return askStore(sending, arrival, waiting);
+}
+
+async function askStore(
+  sending: Sending,
+  arrival: number | Promise<number>,
+  waiting: boolean | Promise<boolean>,
+): Promise<Answer> {
+  let busy: boolean;
+  try {
+    sending.seq = await arrival;
+    busy = await waiting;
+  } catch (error) {
+    // Its store is unreachable: try the provider as if there were no queue (the last error is answered).
+    sending.log.error({ err: error }, 'send queue unavailable');
+    Promise.resolve(waiting).catch(() => {});
+    sending.queue = undefined;
+    return firstTry(sending);
+  }
+  return busy ? queueBehind(sending) : firstTry(sending);
+}
+
+/** Earlier messages of this contact are waiting: this one may not overtake them. */
+function queueBehind(sending: Sending): Promise<Answer> {
+  const { id, seq, input, receivedAt } = sending;
+  return enqueue(sending.queue as SendQueue, sending.deps, sending.tags, {
+    id,
+    seq,
+    input,
+    receivedAt,
+    attempts: 0,
+    nextAt: receivedAt,
+  });
+}
+
+function tryOnce(sending: Sending): Promise<AttemptOutcome> {
+  const { adapter, input, deps, log, tags } = sending;
+  return attemptSend(adapter, input, deps, log, tags, Math.max(1, sending.deadline - performance.now()));
+}
+
+function firstTry(sending: Sending): Promise<Answer> {
+  return tryOnce(sending).then((outcome) => {
+    if (outcome.ok) return { status: 200, body: { mId: outcome.mId } };
+    if (!outcome.retry) return fail(outcome.status, outcome.error);
+    return keepTrying(sending, outcome);
+  });
+}
+
+/** After a first try that may pass later: retries within the budget, then queues or fails. */
+async function keepTrying(sending: Sending, first: Extract<AttemptOutcome, { retry: true }>): Promise<Answer> {
+  const { adapter, input, deps, log, queue } = sending;
   const policy = deps.sendPolicy ?? DEFAULT_SEND_POLICY;
-  let seq = 0;
-  let busy = false;
-  if (queue) {
-    // The file queue answers at once; a shared one asks its store (both questions in one round trip).
-    const arrival = queue.nextSeq();
-    const waiting = queue.busy(input.contactId);
-    try {
-      seq = typeof arrival === 'number' ? arrival : await arrival;
-      busy = typeof waiting === 'boolean' ? waiting : await waiting;
-    } catch (error) {
-      // Its store is unreachable: try the provider as if there were no queue (the last error is answered).
-      log.error({ err: error }, 'send queue unavailable');
-      Promise.resolve(waiting).catch(() => {});
-      queue = undefined;
-    }
-  }
-  if (queue && busy) {
-    // Earlier messages of this contact are waiting: this one may not overtake them.
-    return enqueue(queue, deps, tags, { id, seq, input, receivedAt, attempts: 0, nextAt: receivedAt });
-  }
-  let attempts = 0;
-  let release: (() => void) | undefined;
-  let last: Extract<AttemptOutcome, { retry: true }> | undefined;
+  const release = queue?.hold(input.contactId);
+  let attempts = 1;
+  let last = first;
   let delay = 0;
   try {
     for (;;) {
-      const outcome = await attemptSend(adapter, input, deps, log, tags, Math.max(1, deadline - performance.now()));
+      delay = retryDelay(attempts, last.retryAfterMs, policy);
+      if (performance.now() + delay >= sending.deadline) break;
+      log.debug({ attempts, delay, error: last.error }, 'send failed; retrying');
+      await sleep(delay);
+      deps.onProviderRetry?.(adapter.name);
+      const outcome = await tryOnce(sending);
       attempts += 1;
       if (outcome.ok) return { status: 200, body: { mId: outcome.mId } };
       if (!outcome.retry) return fail(outcome.status, outcome.error);
       last = outcome;
-      if (queue && !release) release = queue.hold(input.contactId);
-      delay = retryDelay(attempts, outcome.retryAfterMs, policy);
-      if (performance.now() + delay >= deadline) break;
-      log.debug({ attempts, delay, error: outcome.error }, 'send failed; retrying');
-      await sleep(delay);
-      deps.onProviderRetry?.(adapter.name);
     }
-    const why = `${last.error} (${attempts} ${attempts === 1 ? 'try' : 'tries'} within ${budget} ms)`;
+    const why = `${last.error} (${attempts} ${attempts === 1 ? 'try' : 'tries'} within ${deps.sendTimeoutMs} ms)`;
     if (!queue) return fail(last.timedOut ? 408 : 400, `the provider did not take the message: ${why}`);
     log.warn({ attempts, error: last.error }, 'provider unavailable: message queued');
-    const nextAt = deps.now() + Math.max(0, delay - Math.max(0, deadline - performance.now()));
+    const nextAt = deps.now() + Math.max(0, delay - Math.max(0, sending.deadline - performance.now()));
+    const { id, seq, receivedAt } = sending;
     const send = { id, seq, input, receivedAt, attempts, lastError: last.error, nextAt };
-    return await enqueue(queue, deps, tags, last.timedOut ? { ...send, uncertain: true } : send);
+    return await enqueue(queue, deps, sending.tags, last.timedOut ? { ...send, uncertain: true } : send);
   } finally {
     release?.();
   }
@@ -158,14 +224,14 @@ async function enqueue(
   return { status: 200, body: { mId: send.id } };
 }
 
-async function answerMessage(
+function answerMessage(
   headers: Record<string, unknown>,
   requestBody: unknown,
   raw: Buffer,
   deps: MessageRouteDeps & { isToken: (candidate: string) => boolean },
   log: FastifyBaseLogger,
   tags: ExchangeTags,
-): Promise<Answer> {
+): Answer | Promise<Answer> {
   const token = bearerToken(headers.authorization as string | undefined);
   if (!token) return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
   if (!deps.isToken(token)) return fail(401, 'invalid token');
@@ -179,17 +245,29 @@ async function answerMessage(
     return fail(400, `invalid message: ${problems.join('; ')}`, problems);
   }
   const input = parsed.data;
-  Object.assign(tags, { contactId: input.contactId, messageType: input.message.type });
+  tags.contactId = input.contactId;
+  tags.messageType = input.message.type;
   if (input.channelId !== deps.channel.channelId) {
     return fail(400, `channelId "${input.channelId}" is not this channel's ("${deps.channel.channelId}")`);
   }
-  let adapter: Adapter;
-  try {
-    adapter = await deps.getAdapter();
-  } catch (error) {
-    log.error({ err: error }, 'adapter unavailable');
-    return fail(503, `the adapter is not available: ${messageOf(error)}`);
-  }
+  const known = deps.adapterNow?.();
+  if (known) return sendTo(known, input, deps, log, tags);
+  return deps.getAdapter().then(
+    (adapter) => sendTo(adapter, input, deps, log, tags),
+    (error) => {
+      log.error({ err: error }, 'adapter unavailable');
+      return fail(503, `the adapter is not available: ${messageOf(error)}`);
+    },
+  );
+}
+
+function sendTo(
+  adapter: Adapter,
+  input: SendInput,
+  deps: MessageRouteDeps,
+  log: FastifyBaseLogger,
+  tags: ExchangeTags,
+): Answer | Promise<Answer> {
   const unsupported = unsupportedReason(adapter, input.message);
   if (unsupported) return fail(400, unsupported);
   return sendWithinBudget(adapter, input, deps, log, tags);
@@ -208,7 +286,8 @@ export function registerMessageRoute(app: FastifyInstance, options: MessageRoute
     const raw = rawBodyOf(request.body);
     const requestBody = parseBody(raw, 'application/json', 'text');
     const tags: ExchangeTags = {};
-    const answer = await answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
+    const answered = answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
+    const answer = answered instanceof Promise ? await answered : answered;
     if ('mId' in answer.body) tags.mId = answer.body.mId;
     feedOf(deps)?.publish({
       time,
@@ -224,6 +303,7 @@ export function registerMessageRoute(app: FastifyInstance, options: MessageRoute
       ...tags,
       ...('error' in answer.body ? { error: answer.body.error.message } : {}),
     });
-    return reply.code(answer.status).send(answer.body);
+    // 200 is the reply's default: `code()` validates its argument on every call.
+    return answer.status === 200 ? reply.send(answer.body) : reply.code(answer.status).send(answer.body);
   });
 }

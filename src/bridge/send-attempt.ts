@@ -136,30 +136,47 @@ export function attemptSend(
   });
   // A shared timer (deadline-slots.ts): a Node timer per try showed in profiles.
   attempt.deadline = atDeadline(timeoutMs, attempt);
-  void runAttempt(attempt, adapter, input, ctx, deps, log);
+  runAttempt(attempt, adapter, input, ctx, deps, log);
   return done;
 }
 
-/** `adapter.send`, its mId checked or its error classified, into `attempt.settle`. */
-async function runAttempt(
+/** `adapter.send`, its mId checked or its error classified, into `attempt.settle` (no async function: one per try showed in profiles). */
+function runAttempt(
   attempt: Attempt,
   adapter: Adapter,
   input: SendInput,
   ctx: ReturnType<typeof buildContext>,
   deps: ContextDeps,
   log: FastifyBaseLogger,
-): Promise<void> {
-  let result: Awaited<ReturnType<Adapter['send']>>;
+): void {
+  const failed = (error: unknown) => settleFailure(attempt, error, adapter, deps, log);
+  let result: ReturnType<Adapter['send']>;
   try {
-    result = await adapter.send(input, ctx);
+    result = adapter.send(input, ctx);
   } catch (error) {
-    if (attempt.timedOut) return attempt.settle(attempt.timeoutOutcome);
-    const outcome = classifySendError(error, attempt.probe, deps.now(), adapter.name);
-    if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
-      log.error({ err: error }, 'adapter send failed');
-    }
-    return attempt.settle(outcome);
+    return failed(error);
   }
+  (result instanceof Promise ? result : Promise.resolve(result)).then(
+    (value) => settleResult(attempt, value, adapter, log),
+    failed,
+  );
+}
+
+function settleFailure(attempt: Attempt, error: unknown, adapter: Adapter, deps: ContextDeps, log: FastifyBaseLogger) {
+  if (attempt.timedOut) return attempt.settle(attempt.timeoutOutcome);
+  const outcome = classifySendError(error, attempt.probe, deps.now(), adapter.name);
+  if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
+    log.error({ err: error }, 'adapter send failed');
+  }
+  attempt.settle(outcome);
+}
+
+function settleResult(
+  attempt: Attempt,
+  result: Awaited<ReturnType<Adapter['send']>>,
+  adapter: Adapter,
+  log: FastifyBaseLogger,
+): void {
   const value: unknown = result?.mId;
   // MId's rule (a string of 1 to 50), checked by hand for the usual answer: this runs per send.
   if (typeof value === 'string' && value.length > 0 && value.length <= 50) {
