@@ -154,7 +154,8 @@ function runAttempt(
   try {
     result = adapter.send(input, ctx);
   } catch (error) {
-    return failed(error);
+    failed(error);
+    return;
   }
   (result instanceof Promise ? result : Promise.resolve(result)).then(
     (value) => settleResult(attempt, value, adapter, log),
@@ -163,7 +164,10 @@ function runAttempt(
 }
 
 function settleFailure(attempt: Attempt, error: unknown, adapter: Adapter, deps: ContextDeps, log: FastifyBaseLogger) {
-  if (attempt.timedOut) return attempt.settle(attempt.timeoutOutcome);
+  if (attempt.timedOut) {
+    attempt.settle(attempt.timeoutOutcome);
+    return;
+  }
   const outcome = classifySendError(error, attempt.probe, deps.now(), adapter.name);
   if (!outcome.ok && !outcome.retry && !isNamed(error, AdapterError)) {
     log.error({ err: error }, 'adapter send failed');
@@ -180,17 +184,15 @@ function settleResult(
   const value: unknown = result?.mId;
   // MId's rule (a string of 1 to 50), checked by hand for the usual answer: this runs per send.
   if (typeof value === 'string' && value.length > 0 && value.length <= 50) {
-    return attempt.settle({ ok: true, mId: value });
+    attempt.settle({ ok: true, mId: value });
+    return;
   }
   const mId = MId.safeParse(value);
   if (!mId.success) {
     log.error({ mId: value }, 'adapter returned an invalid mId');
-    return attempt.settle({
-      ok: false,
-      retry: false,
-      status: 400,
-      error: `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`,
-    });
+    const error = `the ${adapter.name} adapter returned an invalid mId (must be a string of 1 to 50 characters)`;
+    attempt.settle({ ok: false, retry: false, status: 400, error });
+    return;
   }
   attempt.settle({ ok: true, mId: mId.data });
 }
