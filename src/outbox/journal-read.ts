@@ -69,9 +69,16 @@ function stringAt(line: Buffer, start: number, limit: number): string | undefine
   }
   if (end === -1 || end >= limit) return undefined;
   stringEnd = end + 1;
-  // A short string: look for a backslash by hand (indexOf would search the whole chunk past it).
-  for (let i = start; i < end && !escaped; i += 1) escaped = line[i] === BACKSLASH;
-  if (!escaped) return line.toString('utf8', start, end);
+  // A short string: look for a backslash by hand (indexOf would search the whole chunk past it),
+  // and for bytes past ASCII: ids, keys and contacts nearly always are ASCII, which latin1
+  // decodes without utf8's checks.
+  let ascii = true;
+  for (let i = start; i < end && !escaped; i += 1) {
+    const byte = line[i];
+    escaped = byte === BACKSLASH;
+    if (byte >= 0x80) ascii = false;
+  }
+  if (!escaped) return line.toString(ascii ? 'latin1' : 'utf8', start, end);
   try {
     return JSON.parse(line.toString('utf8', start - 1, end + 1)) as string;
   } catch {
