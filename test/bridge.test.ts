@@ -203,6 +203,30 @@ describe('provider webhooks', () => {
     expect(app.bridge.outbox.stats().pending).toBe(0);
   });
 
+  it("awaits another library's thenables from verify and handle: a refusal holds, returned events are queued", async () => {
+    // Not native promises: a check such as `instanceof Promise` would take the first as a yes and the second as no events.
+    // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is what this test is about
+    const later = <T>(value: T) => ({ then: (resolve: (v: T) => void) => setTimeout(() => resolve(value), 5) });
+    const [hook] = adapter.webhooks;
+    const handle = hook.handle;
+    let verdict = false;
+    Object.assign(hook, {
+      verify: () => later(verdict),
+      handle: (request: Parameters<typeof handle>[0], ctx: Parameters<typeof handle>[1]) => later(handle(request, ctx)),
+    });
+    const raw = '{"from":"+60177872890","id":"p-then","text":"x"}';
+    const post = () =>
+      app.inject({ method: 'POST', url: WEBHOOK, headers: { 'content-type': 'application/json' }, payload: raw });
+    const refused = await post();
+    expect(refused.statusCode).toBe(401);
+    expect(app.bridge.outbox.stats().pending).toBe(0);
+    verdict = true;
+    const taken = await post();
+    expect(taken.statusCode).toBe(200);
+    const pending = await app.bridge.outbox.list('pending');
+    expect(pending.map((e) => e.item.event.mId)).toEqual(['p-then']);
+  });
+
   it('answers the GET handshake, and 404 when the handshake declines', async () => {
     const ok = await app.inject({ method: 'GET', url: `${WEBHOOK}?hub.verify_token=let-me-in&hub.challenge=c-42` });
     expect(ok.statusCode).toBe(200);

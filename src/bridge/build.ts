@@ -319,6 +319,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   registerWebhookRoutes(app, {
     ...deps,
     getAdapter,
+    adapterNow: adapterSource.now,
     sendQueue: () => sendQueue,
     outbox: () => runtime.outbox,
     shutdown: shutdown.signal,

@@ -22,6 +22,8 @@ import { missingSecret, missingSecretMessage } from './webhook-secrets.js';
 
 export interface WebhookRouteDeps extends ContextDeps {
   getAdapter: () => Promise<Adapter>;
+  /** The adapter when it is known without waiting (one passed as an object), else undefined. */
+  adapterNow?: () => Adapter | undefined;
   outbox: () => Outbox;
   /** Aborted when the bridge shuts down: handed to webhook handlers as `ctx.signal`. */
   shutdown: AbortSignal;
@@ -38,6 +40,13 @@ const DEFAULT_STATUS_WAIT_MS = 3000;
  * tries are in flight or uncertain, wait (up to 3 s, or the queue's `statusWaitMs`) for them
  * before deciding.
  */
+/** A promise, or anything else with a `then` (an adapter may return another library's). */
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/** Whether any event is a status (the rest need no mapping: no async step for them). */
+const hasStatus = (events: readonly BridgeEvent[]) => events.some((item) => item?.event?.type === 'message_status');
+
 async function toBridgeMIds(events: readonly BridgeEvent[], queue: SendQueue | undefined): Promise<BridgeEvent[]> {
   if (!queue) return events as BridgeEvent[];
   let waited = false;
@@ -117,7 +126,7 @@ async function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: 
 function sendReply(reply: FastifyReply, answer: ProviderReply | undefined): unknown {
   const status = answer?.status ?? 200;
   const body = answer && 'body' in answer ? answer.body : { ok: true };
-  reply.code(status);
+  if (status !== 200) reply.code(status);
   if (answer?.headers) reply.headers(answer.headers);
   if (body === undefined) return reply.send();
   return reply.send(body);
@@ -136,11 +145,17 @@ async function runHandler(
   }
   const unset = missingSecret(hook, ctx.env);
   if (unset) return { status: 401, body: { error: { message: missingSecretMessage(unset) } } };
-  if (hook.verify && !(await hook.verify(request, ctx))) {
-    return { status: 401, body: { error: { message: 'signature check failed' } } };
+  // A handler's answer is awaited only when it is a promise: an await per step showed in profiles.
+  if (hook.verify) {
+    const verified = hook.verify(request, ctx);
+    if (!(isThenable(verified) ? await verified : verified)) {
+      return { status: 401, body: { error: { message: 'signature check failed' } } };
+    }
   }
-  const result = await hook.handle(request, ctx);
-  const events = await toBridgeMIds(Array.isArray(result?.events) ? result.events : [], deps.sendQueue?.());
+  const handled = hook.handle(request, ctx);
+  const result = isThenable(handled) ? await handled : handled;
+  const returned: BridgeEvent[] = Array.isArray(result?.events) ? result.events : [];
+  const events = hasStatus(returned) ? await toBridgeMIds(returned, deps.sendQueue?.()) : returned;
   Object.assign(tags, tagsOf(events));
   if (events.length > 0) await enqueueAll(deps.outbox(), events, deps);
   return result?.reply;
@@ -159,11 +174,13 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       const rawBody = rawBodyOf(request.body);
       const headers = flatten(request.headers);
       const body = parseBody(rawBody, headers['content-type']);
-      let adapter: Adapter;
-      try {
-        adapter = await deps.getAdapter();
-      } catch (error) {
-        return reply.code(503).send({ error: { message: `the adapter is not available: ${messageOf(error)}` } });
+      let adapter = deps.adapterNow?.();
+      if (!adapter) {
+        try {
+          adapter = await deps.getAdapter();
+        } catch (error) {
+          return reply.code(503).send({ error: { message: `the adapter is not available: ${messageOf(error)}` } });
+        }
       }
       const hook = adapter.webhooks.find((candidate) => trimSlash(candidate.path) === path);
       if (!hook) return reply.code(404).send({ error: { message: `no route for ${request.method} ${path}` } });
