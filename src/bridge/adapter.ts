@@ -39,7 +39,10 @@ export interface AdapterContext {
   fetch: typeof fetch;
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Aborted when the bridge gives up on the call (send timeout, shutdown; for a stream: the client left). */
+  /**
+   * Aborted when the bridge gives up on the call (send timeout, shutdown; for a stream: the client left).
+   * In `send` it is made when first read (a getter), so a spread copy of `ctx` has none: pass `ctx` on.
+   */
   signal: AbortSignal;
   /** A folder the adapter may keep its own files in (`<stateDir>/adapter`); created on first use by the adapter. */
   stateDir?: string;

@@ -152,7 +152,7 @@ export interface FetchProbe {
 function buildAdapterFetch(
   deps: ContextDeps,
   tags: ExchangeTags,
-  signal: AbortSignal | (() => AbortSignal),
+  signal: AbortSignal | SignalSource,
   probe: FetchProbe | undefined,
 ): typeof fetch {
   // Built on the first call: most sends of a bridge that answers at once never fetch.
@@ -161,7 +161,7 @@ function buildAdapterFetch(
     recorded ??= buildRecordingFetch(deps, tags);
     const withSignal =
       init?.signal === undefined && !(input instanceof Request)
-        ? { ...init, signal: typeof signal === 'function' ? signal() : signal }
+        ? { ...init, signal: signal instanceof AbortSignal ? signal : signal.signal() }
         : init;
     if (!probe) return recorded(input, withSignal);
     try {
@@ -178,15 +178,44 @@ function buildAdapterFetch(
   };
 }
 
-/** The context for one adapter call; `signal` may be a getter, asked only if the adapter reads `ctx.signal` or calls `ctx.fetch`. */
+/** Where a signal made on first use comes from (a send try makes its AbortController only if asked). */
+export interface SignalSource {
+  signal(): AbortSignal;
+}
+
+/**
+ * A context whose `signal` is made when first read: a getter on the prototype, as an object
+ * literal with a getter costs ten times a plain one to create (this runs per send). Its other
+ * fields are own properties; a spread copy (`{ ...ctx }`) has no `signal`, so pass `ctx` on.
+ */
+class LazySignalContext implements AdapterContext {
+  readonly #source: SignalSource;
+
+  constructor(
+    readonly channel: AdapterContext['channel'],
+    readonly env: AdapterContext['env'],
+    readonly log: AdapterLogger,
+    readonly fetch: AdapterContext['fetch'],
+    readonly now: () => number,
+    readonly stateDir: string | undefined,
+    source: SignalSource,
+  ) {
+    this.#source = source;
+  }
+
+  get signal(): AbortSignal {
+    return this.#source.signal();
+  }
+}
+
+/** The context for one adapter call; `signal` may be a source, asked only if the adapter reads `ctx.signal` or calls `ctx.fetch`. */
 export function buildContext(
   deps: ContextDeps,
   log: FastifyBaseLogger,
-  signal: AbortSignal | (() => AbortSignal),
+  signal: AbortSignal | SignalSource,
   tags: ExchangeTags,
   probe?: FetchProbe,
 ): AdapterContext {
-  // Literals of fixed shapes, the signal getter among them: spreads and defineProperty per call showed in profiles.
   // The bridge's own is frozen and handed over as is; anything else is copied, so an adapter cannot change it.
   const channel = Object.isFrozen(deps.channel)
     ? deps.channel
@@ -194,31 +223,10 @@ export function buildContext(
   const { env, now, adapterStateDir: stateDir } = deps;
   const adapterLog = buildAdapterLogger(log);
   const adapterFetch = buildAdapterFetch(deps, tags, signal, probe);
-  if (typeof signal !== 'function') {
-    return stateDir
-      ? { channel, env, log: adapterLog, fetch: adapterFetch, now, stateDir, signal }
-      : { channel, env, log: adapterLog, fetch: adapterFetch, now, signal };
+  if (!(signal instanceof AbortSignal)) {
+    return new LazySignalContext(channel, env, adapterLog, adapterFetch, now, stateDir, signal);
   }
   return stateDir
-    ? {
-        channel,
-        env,
-        log: adapterLog,
-        fetch: adapterFetch,
-        now,
-        stateDir,
-        get signal() {
-          return signal();
-        },
-      }
-    : {
-        channel,
-        env,
-        log: adapterLog,
-        fetch: adapterFetch,
-        now,
-        get signal() {
-          return signal();
-        },
-      };
+    ? { channel, env, log: adapterLog, fetch: adapterFetch, now, stateDir, signal }
+    : { channel, env, log: adapterLog, fetch: adapterFetch, now, signal };
 }

@@ -70,13 +70,16 @@ export function classifySendError(error: unknown, probe: FetchProbe, now: number
   return { ok: false, retry: false, status: 400, error: message };
 }
 
+const settleNowhere = () => {};
+
 /** One try: settled by the send or by its deadline, whichever comes first (no closures per try). */
 class Attempt implements DeadlineMember {
   controller: AbortController | undefined;
   timedOut = false;
   readonly probe: FetchProbe = {};
   deadline = 0;
-  resolve: (outcome: AttemptOutcome) => void = () => {};
+  slotIndex = 0;
+  resolve: (outcome: AttemptOutcome) => void = settleNowhere;
 
   constructor(
     readonly timeoutMs: number,
@@ -130,7 +133,7 @@ export function attemptSend(
   outer?: AbortSignal,
 ): Promise<AttemptOutcome> {
   const attempt = new Attempt(timeoutMs, outer);
-  const ctx = buildContext(deps, log, () => attempt.signal(), tags, attempt.probe);
+  const ctx = buildContext(deps, log, attempt, tags, attempt.probe);
   const done = new Promise<AttemptOutcome>((resolve) => {
     attempt.resolve = resolve;
   });

@@ -198,7 +198,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       try {
         const ctx = buildContext(deps, request.log, deps.shutdown, tags);
         if (hook.stream) {
-          const context = (signal: () => AbortSignal) => buildContext(deps, request.log, signal, tags);
+          const context = (signal: () => AbortSignal) => buildContext(deps, request.log, { signal }, tags);
           answer = await serveStream(hook, providerRequest, request, reply, { open: streams, context });
           if (!answer) return reply;
         } else answer = await runHandler(hook, providerRequest, deps, ctx, tags);

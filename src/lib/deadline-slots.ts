@@ -4,6 +4,8 @@
  * try) cost a timer list of its own, and a priority-queue insert and removal, whenever no other
  * timer of that length was pending, which under load was nearly every request.
  *
+ * Slots are numbered on the monotonic clock (small integers, cheap map keys), and a slot's
+ * members sit in an array at the index each member keeps: joining and leaving hash nothing.
  * A slot's timer holds the process open only while a deadline waits in it; an empty slot stays
  * (unreferenced) until it fires, for the deadlines that land in it next.
  */
@@ -12,12 +14,15 @@ const SLOT_MS = 10;
 
 interface Slot {
   readonly timer: NodeJS.Timeout;
-  readonly members: Set<DeadlineMember>;
+  readonly members: Array<DeadlineMember | undefined>;
+  live: number;
 }
 
 /** What waits for a deadline: `expire()` is called once the deadline has passed. */
 export interface DeadlineMember {
   expire(): void;
+  /** Where the member sits in its slot (set by `atDeadline`). */
+  slotIndex?: number;
 }
 
 const slots = new Map<number, Slot>();
@@ -26,7 +31,7 @@ function fire(due: number): void {
   const slot = slots.get(due);
   slots.delete(due);
   if (!slot) return;
-  for (const member of slot.members) member.expire();
+  for (const member of slot.members) member?.expire();
 }
 
 /**
@@ -35,19 +40,25 @@ function fire(due: number): void {
  * @example const key = atDeadline(5000, attempt); ... cancelDeadline(key, attempt)
  */
 export function atDeadline(ms: number, member: DeadlineMember): number {
-  const due = Math.ceil((Date.now() + Math.max(0, ms)) / SLOT_MS) * SLOT_MS;
+  const now = performance.now();
+  const due = Math.ceil((now + Math.max(0, ms)) / SLOT_MS);
   let slot = slots.get(due);
   if (!slot) {
-    slot = { timer: setTimeout(fire, Math.max(1, due - Date.now()), due), members: new Set() };
+    slot = { timer: setTimeout(fire, Math.max(1, due * SLOT_MS - now), due), members: [], live: 0 };
     slots.set(due, slot);
-  } else if (slot.members.size === 0) slot.timer.ref();
-  slot.members.add(member);
+  } else if (slot.live === 0) slot.timer.ref();
+  member.slotIndex = slot.members.length;
+  slot.members.push(member);
+  slot.live += 1;
   return due;
 }
 
 /** Forgets a deadline that is no longer needed. */
 export function cancelDeadline(key: number, member: DeadlineMember): void {
   const slot = slots.get(key);
-  if (!slot?.members.delete(member)) return;
-  if (slot.members.size === 0) slot.timer.unref();
+  const index = member.slotIndex;
+  if (!slot || index === undefined || slot.members[index] !== member) return;
+  slot.members[index] = undefined;
+  slot.live -= 1;
+  if (slot.live === 0) slot.timer.unref();
 }
