@@ -177,6 +177,24 @@ describe('/message retries within its budget', () => {
     expect(closed).toBe(1);
   });
 
+  it('ctx.signal read by the adapter itself is aborted at the budget, with the reason', async () => {
+    let reason: unknown;
+    const { adapter } = scripted(
+      (_input, _attempt, ctx) =>
+        new Promise((_resolve, reject) => {
+          const { signal } = ctx;
+          signal.addEventListener('abort', () => {
+            reason = signal.reason;
+            reject(signal.reason);
+          });
+        }),
+    );
+    const app = await bridgeWith(adapter, { sendTimeoutMs: 200, sendQueue: false });
+    const answer = await post(app);
+    expect(answer.statusCode).toBe(408);
+    expect(String(reason)).toMatch(/send timed out after \d+ ms/);
+  });
+
   it('a network error is retried; with the queue off the last error is answered', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
