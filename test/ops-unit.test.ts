@@ -271,12 +271,20 @@ describe('/metrics on a built bridge', () => {
       payload: message,
     });
     await app.inject({ method: 'POST', url: '/message', headers: { authorization: 'Bearer wrong' }, payload: message });
+    // Refused before the route's handler runs (over Fastify's body limit): counted too.
+    const tooBig = await app.inject({
+      method: 'POST',
+      url: '/message',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...message, message: { type: 'text', text: 'x'.repeat(2 << 20) } }),
+    });
+    expect(tooBig.statusCode).toBe(413);
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     const families = parsePrometheusText(response.body);
     expect(sumOf(families, 'custom_channel_message_requests_total', { adapter: 'test', outcome: 'sent' })).toBe(1);
-    expect(sumOf(families, 'custom_channel_message_requests_total', { adapter: 'test', outcome: 'refused' })).toBe(1);
-    expect(sumOf(families, 'custom_channel_message_duration_seconds_count', { adapter: 'test' })).toBe(2);
+    expect(sumOf(families, 'custom_channel_message_requests_total', { adapter: 'test', outcome: 'refused' })).toBe(2);
+    expect(sumOf(families, 'custom_channel_message_duration_seconds_count', { adapter: 'test' })).toBe(3);
     expect(sumOf(families, 'custom_channel_provider_send_retries_total', { adapter: 'test' })).toBe(0);
     expect(families.get('custom_channel_outbox_events')?.type).toBe('gauge');
     expect(response.body).not.toContain(TOKEN);

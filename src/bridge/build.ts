@@ -104,6 +104,8 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     if (status < 500) request.log.info({ statusCode: status }, error.message);
     else request.log.error({ err: error }, 'request failed');
     const message = status < 500 ? error.message : 'internal error in the bridge (see its log)';
+    // `/message` counts its own answers; these never reached its handler.
+    if (request.routeOptions.url === '/message') recordMessage?.(status, reply.elapsedTime);
     return reply.code(status).send({ error: { message } });
   });
   const exchanges = options.exchanges ?? new ExchangeFeed();
@@ -158,6 +160,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     readiness: options.readiness,
     giveUpAfterMs: options.outbox ? undefined : (options.outboxOptions?.giveUpAfterMs ?? 48 * 3600_000),
   });
+  const { recordMessage } = ops;
   const onProviderRetry = (adapter: string) => ops.metrics?.providerSendRetries.inc({ adapter });
   const queueSettings = options.sendQueue === false ? undefined : (options.sendQueue ?? {});
   let sendQueue: SendQueue | undefined;
@@ -311,6 +314,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     token: options.channel.token,
     getAdapter,
     adapterNow: adapterSource.now,
+    onAnswered: recordMessage,
     sendTimeoutMs: options.sendTimeoutMs ?? 5000,
     sendQueue: () => sendQueue,
     sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },

@@ -29,6 +29,8 @@ export interface MessageRouteDeps extends ContextDeps {
   /** The durable send queue, when on (undefined until the bridge is ready, or when off). */
   sendQueue?: () => SendQueue | undefined;
   sendPolicy?: SendPolicy;
+  /** Counts an answer of the route (the `/message` metrics): its status and time (ms). */
+  onAnswered?: (statusCode: number, ms: number) => void;
   /** Counts a retry of the provider send (the `provider_send_retries_total` metric). */
   onProviderRetry?: (adapter: string) => void;
 }
@@ -303,6 +305,7 @@ export function registerMessageRoute(app: FastifyInstance, options: MessageRoute
       ...tags,
       ...('error' in answer.body ? { error: answer.body.error.message } : {}),
     });
+    deps.onAnswered?.(answer.status, reply.elapsedTime);
     // 200 is the reply's default: `code()` validates its argument on every call.
     return answer.status === 200 ? reply.send(answer.body) : reply.code(answer.status).send(answer.body);
   });
