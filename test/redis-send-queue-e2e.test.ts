@@ -1,18 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessageRecord } from '../src/emulator/types.js';
-import { killBridge, spawnBridge, waitUntil } from './support/bridge-project.js';
+import { killBridge, spawnBridge } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { removeTempDirs } from './support/init-helpers.js';
 import { REDIS_SKIP_NOTE, requireRedisServer, startRedisServer } from './support/redis-server.js';
 import { startRoundRobin } from './support/round-robin.js';
-import {
-  configureSending,
-  contactOf,
-  judgeProvider,
-  startSendQueueStack,
-  textOf,
-  unread,
-} from './support/send-queue-stack.js';
+import { configureSending, contactOf, settleSends, startSendQueueStack, textOf } from './support/send-queue-stack.js';
 
 const defer = useCleanups('each');
 afterAll(removeTempDirs);
@@ -65,16 +58,7 @@ describe.runIf(run)(`send queue on Redis end to end${REDIS_SKIP_NOTE}`, () => {
     expect(answeredAtKill).toBeGreaterThan(0);
     expect(answeredAtKill).toBeLessThan(CONTACTS * PER_CONTACT);
 
-    const accepted = records.filter((r) => r.mId);
-    const refused = records.filter((r) => !r.mId);
-    const mIds = accepted.map((r) => r.mId as string);
-    await waitUntil(
-      () => unread(emulator, mIds).length === 0,
-      OUTAGE_MS + 30_000,
-      () =>
-        `${unread(emulator, mIds).length} of ${mIds.length} not read; ${JSON.stringify(judgeProvider(mock, accepted))}`,
-    );
-    const verdict = judgeProvider(mock, accepted);
+    const { accepted, refused, mIds, verdict } = await settleSends(emulator, mock, records, OUTAGE_MS + 30_000);
     console.log(
       `kill -9 after ${answeredAtKill} answers; ${accepted.length} accepted, ${refused.length} answered with an error; ` +
         `provider: ${verdict.sends} distinct, ${verdict.duplicates} repeated deliveries (deduplicated by key); /message and callbacks per instance: ${balancer.counts.join(', ')}`,

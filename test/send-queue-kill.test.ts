@@ -1,16 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessageRecord } from '../src/emulator/types.js';
-import { type BridgeProcess, killBridge, spawnBridge, waitUntil } from './support/bridge-project.js';
+import { type BridgeProcess, killBridge, spawnBridge } from './support/bridge-project.js';
 import { useCleanups } from './support/cleanups.js';
 import { removeTempDirs } from './support/init-helpers.js';
-import {
-  configureSending,
-  contactOf,
-  judgeProvider,
-  startSendQueueStack,
-  textOf,
-  unread,
-} from './support/send-queue-stack.js';
+import { configureSending, contactOf, settleSends, startSendQueueStack, textOf } from './support/send-queue-stack.js';
 
 const defer = useCleanups('each');
 afterAll(removeTempDirs);
@@ -70,16 +63,7 @@ describe('send queue with kill -9', () => {
       await sending;
       // Both kills landed while the provider was down.
       expect(killedAt.every((at) => at < outageEnds)).toBe(true);
-      const accepted = records.filter((r) => r.mId);
-      const refused = records.filter((r) => !r.mId);
-      const mIds = accepted.map((r) => r.mId as string);
-      await waitUntil(
-        () => unread(emulator, mIds).length === 0,
-        OUTAGE_MS + 40_000,
-        () =>
-          `${unread(emulator, mIds).length} of ${mIds.length} not read; ${JSON.stringify(judgeProvider(mock, accepted))}`,
-      );
-      const verdict = judgeProvider(mock, accepted);
+      const { accepted, refused, verdict } = await settleSends(emulator, mock, records, OUTAGE_MS + 40_000);
       // Reported, as the issue asks: what respond.io saw and what reached the provider.
       console.log(
         `kill -9 at ${kills.join(' and ')} answers; ${accepted.length} accepted, ${refused.length} answered with an error while the bridge was down; ` +

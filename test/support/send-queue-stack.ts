@@ -10,6 +10,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorHandle, OutgoingMessageRecord } from '../../src/emulator/types.js';
 import { type MockProvider, startMockProvider } from '../../src/mock-provider/index.js';
 import { scaffold } from '../../src/scaffold/index.js';
+import { waitUntil } from './bridge-project.js';
 import { REPO, tempDir } from './init-helpers.js';
 
 export interface SendQueueStack {
@@ -102,4 +103,26 @@ export function unread(emulator: EmulatorHandle, mIds: readonly string[]): strin
     const record = emulator.findByMId(emulator.channel.channelId, mId);
     return record?.traffic !== 'outgoing' || record.status !== 'read';
   });
+}
+
+/**
+ * respond.io's records split into accepted (answered with an mId) and refused; waits until
+ * every accepted message reads `read`, then judges what reached the provider.
+ */
+export async function settleSends(
+  emulator: EmulatorHandle,
+  mock: MockProvider,
+  records: readonly OutgoingMessageRecord[],
+  timeoutMs: number,
+) {
+  const accepted = records.filter((r) => r.mId);
+  const refused = records.filter((r) => !r.mId);
+  const mIds = accepted.map((r) => r.mId as string);
+  await waitUntil(
+    () => unread(emulator, mIds).length === 0,
+    timeoutMs,
+    () =>
+      `${unread(emulator, mIds).length} of ${mIds.length} not read; ${JSON.stringify(judgeProvider(mock, accepted))}`,
+  );
+  return { accepted, refused, mIds, verdict: judgeProvider(mock, accepted) };
 }
