@@ -28,6 +28,10 @@ describe('depthExceededAt', () => {
     ['{"a":"[[[[[[[[[\\"{{{{{{{{"}', 1, -1],
     [deepJson(MAX_JSON_DEPTH), MAX_JSON_DEPTH, -1],
     [deepJson(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH, MAX_JSON_DEPTH * 5],
+    // Objects and arrays count together: 2 of each nest 4 deep.
+    ['[{"a":[{"b":1}]}]', 3, 7],
+    // More brackets than the limit in all, but never deeper: the full scan decides.
+    [`[${'[1],'.repeat(100)}[1]]`, 2, -1],
   ])('%s within %i -> %i', (text, limit, at) => {
     expect(depthExceededAt(text, limit)).toBe(at);
   });

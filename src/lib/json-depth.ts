@@ -39,7 +39,7 @@ const BACKSLASH = 0x5c;
  * @example depthExceededAt('[[[1]]]', 2) // 2
  */
 export function depthExceededAt(text: string, limit = MAX_JSON_DEPTH): number {
-  if (text.length <= limit) return -1;
+  if (text.length <= limit || openingsAtMost(text, limit)) return -1;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -54,6 +54,18 @@ export function depthExceededAt(text: string, limit = MAX_JSON_DEPTH): number {
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
   }
   return -1;
+}
+
+/**
+ * Whether the text holds at most `limit` opening brackets in all (inside strings too): then it
+ * cannot nest deeper than `limit`. Found with `indexOf`, much faster than the scan's loop over
+ * every character, and enough for nearly every real body (this runs per request).
+ */
+function openingsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++count > limit) return false;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++count > limit) return false;
+  return true;
 }
 
 /** Throws JsonTooDeepError when `text` nests deeper than `limit`. */
