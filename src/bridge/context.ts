@@ -47,12 +47,44 @@ export function feedOf(deps: Pick<ContextDeps, 'exchanges' | 'recording'>): Exch
 
 /** pino takes (data, message); adapters write (message, data). */
 export function buildAdapterLogger(log: FastifyBaseLogger): AdapterLogger {
-  return {
-    debug: (msg, data) => log.debug(data ?? {}, msg),
-    info: (msg, data) => log.info(data ?? {}, msg),
-    warn: (msg, data) => log.warn(data ?? {}, msg),
-    error: (msg, data) => log.error(data ?? {}, msg),
-  };
+  return new PinoAdapterLogger(log);
+}
+
+/**
+ * One object per adapter call (made per send), each method made on first read: four closures
+ * per call showed in profiles, and most sends log nothing. A method read off it keeps its
+ * logger (`promise.catch(ctx.log.error)` works).
+ */
+class PinoAdapterLogger implements AdapterLogger {
+  readonly #log: FastifyBaseLogger;
+  #debug?: AdapterLogger['debug'];
+  #info?: AdapterLogger['info'];
+  #warn?: AdapterLogger['warn'];
+  #error?: AdapterLogger['error'];
+
+  constructor(log: FastifyBaseLogger) {
+    this.#log = log;
+  }
+
+  get debug(): AdapterLogger['debug'] {
+    this.#debug ??= (msg, data) => this.#log.debug(data ?? {}, msg);
+    return this.#debug;
+  }
+
+  get info(): AdapterLogger['info'] {
+    this.#info ??= (msg, data) => this.#log.info(data ?? {}, msg);
+    return this.#info;
+  }
+
+  get warn(): AdapterLogger['warn'] {
+    this.#warn ??= (msg, data) => this.#log.warn(data ?? {}, msg);
+    return this.#warn;
+  }
+
+  get error(): AdapterLogger['error'] {
+    this.#error ??= (msg, data) => this.#log.error(data ?? {}, msg);
+    return this.#error;
+  }
 }
 
 const SECRET_NAME = /key|token|secret|passw|auth|credential/i;

@@ -79,6 +79,7 @@ class Attempt implements DeadlineMember {
   readonly probe: FetchProbe = {};
   deadline = 0;
   slotIndex = 0;
+  /** Called once: the first outcome (the send's or the deadline's) wins. */
   resolve: (outcome: AttemptOutcome) => void = settleNowhere;
 
   constructor(
@@ -109,13 +110,19 @@ class Attempt implements DeadlineMember {
 
   settle(outcome: AttemptOutcome): void {
     cancelDeadline(this.deadline, this);
-    this.resolve(outcome);
+    this.#deliver(outcome);
   }
 
   expire(): void {
     this.timedOut = true;
     this.controller?.abort(new Error(`send timed out after ${Math.round(this.timeoutMs)} ms`));
-    this.resolve(this.timeoutOutcome);
+    this.#deliver(this.timeoutOutcome);
+  }
+
+  #deliver(outcome: AttemptOutcome): void {
+    const resolve = this.resolve;
+    this.resolve = settleNowhere;
+    resolve(outcome);
   }
 }
 
@@ -132,15 +139,29 @@ export function attemptSend(
   timeoutMs: number,
   outer?: AbortSignal,
 ): Promise<AttemptOutcome> {
+  return new Promise((resolve) => startAttempt(adapter, input, deps, log, tags, timeoutMs, outer, resolve));
+}
+
+/**
+ * `attemptSend` handing its outcome to `settle` (called once, within about `timeoutMs`), for a
+ * caller that would otherwise chain a promise of its own onto the try's (`/message`).
+ */
+export function startAttempt(
+  adapter: Adapter,
+  input: SendInput,
+  deps: ContextDeps,
+  log: FastifyBaseLogger,
+  tags: ExchangeTags,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+  settle: (outcome: AttemptOutcome) => void,
+): void {
   const attempt = new Attempt(timeoutMs, outer);
+  attempt.resolve = settle;
   const ctx = buildContext(deps, log, attempt, tags, attempt.probe);
-  const done = new Promise<AttemptOutcome>((resolve) => {
-    attempt.resolve = resolve;
-  });
   // A shared timer (deadline-slots.ts): a Node timer per try showed in profiles.
   attempt.deadline = atDeadline(timeoutMs, attempt);
   runAttempt(attempt, adapter, input, ctx, deps, log);
-  return done;
 }
 
 /** `adapter.send`, its mId checked or its error classified, into `attempt.settle` (no async function: one per try showed in profiles). */
