@@ -6,17 +6,17 @@
  * refusal is answered at once. Every answer is `{ "mId" }` or `{ "error": { "message" } }`.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance, RouteShorthandOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { parseMessageRequest } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
 import { messageOf } from '../errors.js';
 import { bearerToken, maskHeaders, secretMatcher } from '../secrets.js';
 import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, SendInput } from './adapter.js';
-import { jsonDepthProblem, parseBody, rawBodyOf } from './body.js';
+import { jsonDepthProblem, keepTextBodies, parseText } from './body.js';
 import { type ContextDeps, type ExchangeTags, feedOf } from './context.js';
 import { retryDelay } from './provider-status.js';
-import { type AttemptOutcome, attemptSend } from './send-attempt.js';
+import { type AttemptOutcome, attemptSend, startAttempt } from './send-attempt.js';
 import { publishQueueRecord } from './send-worker.js';
 
 export interface MessageRouteDeps extends ContextDeps {
@@ -165,12 +165,25 @@ function tryOnce(sending: Sending): Promise<AttemptOutcome> {
   return attemptSend(adapter, input, deps, log, tags, Math.max(1, sending.deadline - performance.now()));
 }
 
+/** The first try, its outcome turned into the answer in the same step (one promise per send). */
 function firstTry(sending: Sending): Promise<Answer> {
-  return tryOnce(sending).then((outcome) => {
-    if (outcome.ok) return { status: 200, body: { mId: outcome.mId } };
-    if (!outcome.retry) return fail(outcome.status, outcome.error);
-    return keepTrying(sending, outcome);
-  });
+  const { adapter, input, deps, log, tags } = sending;
+  return new Promise((resolve) =>
+    startAttempt(
+      adapter,
+      input,
+      deps,
+      log,
+      tags,
+      Math.max(1, sending.deadline - performance.now()),
+      undefined,
+      (outcome) => {
+        if (outcome.ok) resolve({ status: 200, body: { mId: outcome.mId } });
+        else if (!outcome.retry) resolve(fail(outcome.status, outcome.error));
+        else resolve(keepTrying(sending, outcome));
+      },
+    ),
+  );
 }
 
 /** After a first try that may pass later: retries within the budget, then queues or fails. */
@@ -229,7 +242,7 @@ async function enqueue(
 function answerMessage(
   headers: Record<string, unknown>,
   requestBody: unknown,
-  raw: Buffer,
+  text: string,
   deps: MessageRouteDeps & { isToken: (candidate: string) => boolean },
   log: FastifyBaseLogger,
   tags: ExchangeTags,
@@ -237,9 +250,9 @@ function answerMessage(
   const token = bearerToken(headers.authorization as string | undefined);
   if (!token) return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
   if (!deps.isToken(token)) return fail(401, 'invalid token');
-  if (raw.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
+  if (text.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
-    return fail(400, jsonDepthProblem(raw) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
+    return fail(400, jsonDepthProblem(text) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
   }
   const parsed = parseMessageRequest(requestBody);
   if (!parsed.success) {
@@ -280,33 +293,61 @@ const MESSAGE_ROUTE: RouteShorthandOptions = {
   schema: { response: { 200: { type: 'object', properties: { mId: { type: 'string' } }, required: ['mId'] } } },
 };
 
+/** What the route knows of one request when its answer is ready. */
+interface Asked {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  requestBody: unknown;
+  tags: ExchangeTags;
+  /** `deps.now()` at arrival, read only when the exchange feed is on. */
+  time: number | undefined;
+  started: number;
+}
+
+/** Records the exchange (when the feed is on), counts the answer and sends it. */
+function send(deps: MessageRouteDeps, asked: Asked, answer: Answer): void {
+  const { request, tags } = asked;
+  if ('mId' in answer.body) tags.mId = answer.body.mId;
+  feedOf(deps)?.publish({
+    time: asked.time ?? deps.now(),
+    leg: 'respondio',
+    direction: 'in',
+    method: 'POST',
+    url: request.url,
+    status: answer.status,
+    latencyMs: performance.now() - asked.started,
+    requestHeaders: maskHeaders(request.headers),
+    requestBody: asked.requestBody,
+    responseBody: answer.body,
+    ...tags,
+    ...('error' in answer.body ? { error: answer.body.error.message } : {}),
+  });
+  deps.onAnswered?.(answer.status, asked.reply.elapsedTime);
+  // 200 is the reply's default: `code()` validates its argument on every call.
+  if (answer.status === 200) asked.reply.send(answer.body);
+  else asked.reply.code(answer.status).send(answer.body);
+}
+
 export function registerMessageRoute(app: FastifyInstance, options: MessageRouteDeps): void {
   const deps = { ...options, isToken: secretMatcher(options.token) };
-  app.post('/message', MESSAGE_ROUTE, async (request, reply) => {
-    const time = deps.now();
-    const started = performance.now();
-    const raw = rawBodyOf(request.body);
-    const requestBody = parseBody(raw, 'application/json', 'text');
-    const tags: ExchangeTags = {};
-    const answered = answerMessage(request.headers, requestBody, raw, deps, request.log, tags);
-    const answer = answered instanceof Promise ? await answered : answered;
-    if ('mId' in answer.body) tags.mId = answer.body.mId;
-    feedOf(deps)?.publish({
-      time,
-      leg: 'respondio',
-      direction: 'in',
-      method: 'POST',
-      url: request.url,
-      status: answer.status,
-      latencyMs: performance.now() - started,
-      requestHeaders: maskHeaders(request.headers),
-      requestBody,
-      responseBody: answer.body,
-      ...tags,
-      ...('error' in answer.body ? { error: answer.body.error.message } : {}),
+  // A scope of its own, for its body parsers: `/message` reads its body as text (body.ts).
+  app.register(async (scope) => {
+    keepTextBodies(scope);
+    // Not an async handler: an answer that waits on the send is sent from the send's own
+    // callback, a promise step sooner than an `await` here would.
+    scope.post('/message', MESSAGE_ROUTE, (request, reply) => {
+      const started = performance.now();
+      const time = feedOf(deps) ? deps.now() : undefined;
+      const text = typeof request.body === 'string' ? request.body : '';
+      const requestBody = parseText(text, 'application/json', 'text');
+      const tags: ExchangeTags = {};
+      const asked: Asked = { request, reply, requestBody, tags, time, started };
+      const answered = answerMessage(request.headers, requestBody, text, deps, request.log, tags);
+      if (!(answered instanceof Promise)) return send(deps, asked, answered);
+      answered.then(
+        (answer) => send(deps, asked, answer),
+        (error) => reply.send(error),
+      );
     });
-    deps.onAnswered?.(answer.status, reply.elapsedTime);
-    // 200 is the reply's default: `code()` validates its argument on every call.
-    return answer.status === 200 ? reply.send(answer.body) : reply.code(answer.status).send(answer.body);
   });
 }
