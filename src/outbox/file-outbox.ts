@@ -164,7 +164,7 @@ export class FileOutbox implements Outbox {
       fresh.push(entry);
       keys.push(key);
       lines.push(addLine({ id: entry.id, key, at: now, contactId: entry.contactId }, JSON.stringify(item)));
-      state.seen.add(key);
+      state.seen.addUnseen(key);
       state.staged.set(entry.id, entry);
     }
     this.#duplicates += duplicates;
@@ -209,7 +209,7 @@ export class FileOutbox implements Outbox {
       this.#maybeCompact();
       this.#loop.pump();
     }
-    await Promise.all(waits);
+    if (waits.length > 0) await Promise.all(waits);
     return { ids: fresh.map((entry) => entry.id), duplicates };
   }
 

@@ -96,7 +96,11 @@ export class SeenWindow {
   }
 
   add(key: string): void {
-    if (this.#set.has(key)) return;
+    if (!this.#set.has(key)) this.addUnseen(key);
+  }
+
+  /** `add` of a key the caller just found not `has()`: one lookup fewer (this runs per event). */
+  addUnseen(key: string): void {
     this.#set.add(key);
     // Grows by push (a packed array) until full, then overwrites the oldest slot.
     if (this.#ring.length < this.size) {
