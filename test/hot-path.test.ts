@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { flatten } from '../src/bridge/body.js';
 import { buildBridge } from '../src/bridge/index.js';
 import { createBridgeMetrics } from '../src/bridge/metrics.js';
 import { MessageRequestSchema, parseMessageRequest } from '../src/contract/message-endpoint.js';
 import { WebhookBodySchema } from '../src/contract/webhook.js';
 import { isPlainWebhookEvent } from '../src/contract/webhook-fast.js';
+import { SeenWindow } from '../src/outbox/state.js';
 import { buildTestAdapter } from './support/bridge-adapter.js';
 import { useCleanups } from './support/cleanups.js';
 
@@ -176,5 +178,33 @@ describe('isPlainWebhookEvent', () => {
     const body: Record<string, unknown> = { channelId: 'ch', contactId: '+60177872890', events: [event] };
     if (contact !== undefined) body.contact = contact;
     if (yes) expect(WebhookBodySchema.safeParse(body).success).toBe(true);
+  });
+});
+
+describe('flatten (headers and query, per webhook request)', () => {
+  it('keeps strings, joins repeated values, stringifies the rest, skips undefined and inherited names', () => {
+    const headers = Object.assign(Object.create({ inherited: 'no' }), {
+      'content-type': 'application/json',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-count': 3,
+      'x-missing': undefined,
+    });
+    expect(flatten(headers)).toEqual({ 'content-type': 'application/json', 'set-cookie': 'a=1, b=2', 'x-count': '3' });
+    expect(flatten(Object.create(null))).toEqual({});
+  });
+});
+
+describe('SeenWindow', () => {
+  it('addUnseen keeps the window bounded and forgets the oldest first, as add does', () => {
+    const viaAdd = new SeenWindow(3);
+    const viaUnseen = new SeenWindow(3);
+    for (const key of ['a', 'b', 'c', 'd', 'e']) {
+      viaAdd.add(key);
+      if (!viaUnseen.has(key)) viaUnseen.addUnseen(key);
+    }
+    expect([...viaUnseen.keys()]).toEqual(['c', 'd', 'e']);
+    expect([...viaUnseen.keys()]).toEqual([...viaAdd.keys()]);
+    expect(viaUnseen.has('b')).toBe(false);
+    expect(viaUnseen.count).toBe(3);
   });
 });

@@ -78,9 +78,12 @@ export function jsonDepthProblem(text: string): string | undefined {
 /** Flattens Node's header/query shapes to `string | undefined` (repeated values joined by ", "). */
 export function flatten(values: Record<string, unknown>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(values)) {
+  // for-in, not Object.entries: no pair array per header (this runs per request).
+  for (const name in values) {
+    if (!Object.hasOwn(values, name)) continue;
+    const value = values[name];
     if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    out[name] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
   }
   return out;
 }

@@ -100,7 +100,7 @@ function tagsOf(events: readonly BridgeEvent[]): ExchangeTags {
   };
 }
 
-async function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: WebhookRouteDeps): Promise<void> {
+function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: WebhookRouteDeps): Promise<unknown> {
   const valid: BridgeEvent[] = [];
   const invalid: Array<[BridgeEvent, string]> = [];
   for (const item of events) {
@@ -108,11 +108,17 @@ async function enqueueAll(outbox: Outbox, events: readonly BridgeEvent[], deps: 
     if (problem) invalid.push([item, problem]);
     else valid.push(item);
   }
-  if (invalid.length === 0) {
-    // The usual case: one write, awaited as it is.
-    if (valid.length > 0) await outbox.enqueue(valid);
-    return;
-  }
+  // The usual case: one write, its promise handed back as it is (no async step of its own).
+  if (invalid.length === 0) return valid.length > 0 ? outbox.enqueue(valid) : Promise.resolve();
+  return enqueueSorted(outbox, valid, invalid, deps);
+}
+
+async function enqueueSorted(
+  outbox: Outbox,
+  valid: BridgeEvent[],
+  invalid: Array<[BridgeEvent, string]>,
+  deps: WebhookRouteDeps,
+): Promise<void> {
   const writes: Promise<unknown>[] = [];
   if (valid.length > 0) writes.push(outbox.enqueue(valid));
   // Kept as dead letters, visible in `custom-channel outbox list --dead`, rather than dropped.
@@ -167,7 +173,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/*',
     handler: async (request, reply) => {
-      const time = deps.now();
+      const time = feedOf(deps) ? deps.now() : undefined;
       const started = performance.now();
       const query = request.url.indexOf('?');
       const path = trimSlash(query === -1 ? request.url : request.url.slice(0, query));
@@ -216,7 +222,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         }
       }
       feedOf(deps)?.publish({
-        time,
+        time: time ?? deps.now(),
         leg: 'provider',
         direction: 'in',
         method: request.method,
