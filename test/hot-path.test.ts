@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { defineAdapter } from '../src/bridge/adapter.js';
 import { flatten } from '../src/bridge/body.js';
 import { buildBridge } from '../src/bridge/index.js';
 import { createBridgeMetrics } from '../src/bridge/metrics.js';
@@ -101,6 +102,36 @@ describe('request lines', () => {
 });
 
 describe('/message metrics counted lazily', () => {
+  it('time each answer with or without a logger (Fastify keeps no clock when it has none)', async () => {
+    const slow = defineAdapter({
+      name: 'slow',
+      capabilities: { messageTypes: ['text'], statuses: ['sent'] },
+      async send() {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return { mId: 'p-1' };
+      },
+      webhooks: [],
+    });
+    for (const logger of [false, { level: 'info', stream: { write() {} } }] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'hot-path-'));
+      defer(() => rm(dir, { recursive: true, force: true }));
+      const app = buildBridge({
+        adapter: slow,
+        channel: { channelId: 'c', token: TOKEN, idType: 'phone' },
+        respondio: { webhookUrl: 'http://127.0.0.1:9/custom/channel/webhook/' },
+        stateDir: dir,
+        logger,
+      });
+      defer(() => app.close());
+      const headers = { authorization: `Bearer ${TOKEN}` };
+      const answer = await app.inject({ method: 'POST', url: '/message', headers, payload: body() });
+      expect(answer.statusCode).toBe(200);
+      const scrape = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const sum = /custom_channel_message_duration_seconds_sum\{adapter="slow",outcome="sent"\} (\S+)/.exec(scrape);
+      expect(Number(sum?.[1]), `logger ${logger ? 'on' : 'off'}`).toBeGreaterThanOrEqual(0.035);
+    }
+  });
+
   it('scrape the same counts, buckets and sums as prom-client observing each answer', async () => {
     const metrics = createBridgeMetrics({ outboxStats: () => undefined, process: false });
     const reference = new Registry();

@@ -308,6 +308,7 @@ interface Asked {
 function send(deps: MessageRouteDeps, asked: Asked, answer: Answer): void {
   const { request, tags } = asked;
   if ('mId' in answer.body) tags.mId = answer.body.mId;
+  const latencyMs = performance.now() - asked.started;
   feedOf(deps)?.publish({
     time: asked.time ?? deps.now(),
     leg: 'respondio',
@@ -315,14 +316,15 @@ function send(deps: MessageRouteDeps, asked: Asked, answer: Answer): void {
     method: 'POST',
     url: request.url,
     status: answer.status,
-    latencyMs: performance.now() - asked.started,
+    latencyMs,
     requestHeaders: maskHeaders(request.headers),
     requestBody: asked.requestBody,
     responseBody: answer.body,
     ...tags,
     ...('error' in answer.body ? { error: answer.body.error.message } : {}),
   });
-  deps.onAnswered?.(answer.status, asked.reply.elapsedTime);
+  // The route's own clock: `reply.elapsedTime` is 0 unless Fastify has a logger or an onResponse hook.
+  deps.onAnswered?.(answer.status, latencyMs);
   // 200 is the reply's default: `code()` validates its argument on every call.
   if (answer.status === 200) asked.reply.send(answer.body);
   else asked.reply.code(answer.status).send(answer.body);
