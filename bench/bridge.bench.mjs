@@ -2,7 +2,8 @@
 //  1. /message through the bridge to a local provider stub vs a minimal hand-written Fastify
 //     proxy doing the same calls (throughput ratio, target >= 0.8; added p50 latency < 1 ms),
 //     and vs a minimal Fastify server that only checks the token and answers { mId } (target
-//     >= 0.9x requests/s and < 0.2 ms added p50, logger off and with `start`'s logging on);
+//     >= 0.9x requests/s and < 0.2 ms added p50, logger off and with `start`'s logging on;
+//     beside them, not judged, the same minimal server with a logger: the floor of the logged figure);
 //     with BENCH_BASELINE_DIST, the happy-path p50 against that build (e.g. main's dist);
 //     then the durable send queue's intake (sends/s, target >= 1,000);
 //  2. durable intake of provider webhooks (events/s, target >= 5,000) vs a naive Fastify
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { defineAdapter, RetryableError, startBridge } from '../dist/index.js';
 import { median, report } from './lib.mjs';
 
@@ -132,9 +133,18 @@ async function messageServer(kind) {
     });
     url = bridge.url;
     close = () => bridge.close();
-  } else if (kind === 'minimal') {
+  } else if (kind === 'minimal' || kind === 'minimal-logged') {
     // The floor: checks the bearer token and answers { mId } (logger off), nothing else.
-    const minimal = Fastify();
+    // minimal-logged: the same with a pino logger at info to /dev/null and Fastify's request
+    // lines off: what any Fastify logger costs per request (it listens for every response's end).
+    const minimal = Fastify(
+      kind === 'minimal-logged'
+        ? {
+            logger: { level: 'info', stream: createWriteStream('/dev/null') },
+            logController: new LogController({ disableRequestLogging: true }),
+          }
+        : {},
+    );
     let n = 0;
     minimal.post('/message', async (request, reply) => {
       if (request.headers.authorization !== `Bearer ${TOKEN}`)
@@ -196,7 +206,7 @@ async function interleavedP50(urls, count) {
 const range = (values, digits = 0) => `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
 
 async function messageBench() {
-  const kinds = ['minimal', 'bridge-direct', 'bridge-direct-logged', 'proxy', 'bridge'];
+  const kinds = ['minimal', 'bridge-direct', 'bridge-direct-logged', 'minimal-logged', 'proxy', 'bridge'];
   if (process.env.BENCH_BASELINE_DIST) kinds.push('bridge-main');
   const servers = {};
   for (const kind of kinds) servers[kind] = await startChild('message', kind);
@@ -226,6 +236,11 @@ async function messageBench() {
       pass: ratio >= 0.9,
     });
   }
+  // Not judged: how much of the logged figure's gap is Fastify's logger itself, and the rest.
+  const loggerFloor = med('minimal-logged') / med('minimal');
+  console.log(
+    `  (minimal Fastify with a logger, request lines off: ${loggerFloor.toFixed(2)}x the logger-off minimal; start's logging on: ${(med('bridge-direct-logged') / med('minimal-logged')).toFixed(2)}x that)`,
+  );
   console.log(
     `  (medians of ${rounds} interleaved rounds, min-max req/s: ${kinds.map((k) => `${k} ${med(k).toFixed(0)} [${range(rps[k])}]`).join('; ')}; each server in its own process)`,
   );
