@@ -28,7 +28,7 @@ describe('startAttempt', () => {
       await sleep(120);
       throw new RetryableError('late and busy');
     });
-    startAttempt(adapter, input, deps, deps.log, {}, 30, undefined, (outcome) => outcomes.push(outcome));
+    startAttempt((outcome) => outcomes.push(outcome), adapter, input, deps, deps.log, {}, 30);
     await sleep(250);
     // Twice would start the retry loop (and queue the message) twice.
     expect(outcomes).toHaveLength(1);
@@ -38,16 +38,8 @@ describe('startAttempt', () => {
   it('hands over the send outcome once when it comes first (the deadline then does nothing)', async () => {
     const outcomes: AttemptOutcome[] = [];
     const deps = depsWith([]);
-    startAttempt(
-      adapterSending(async () => ({ mId: 'p-1' })),
-      input,
-      deps,
-      deps.log,
-      {},
-      30,
-      undefined,
-      (o) => outcomes.push(o),
-    );
+    const adapter = adapterSending(async () => ({ mId: 'p-1' }));
+    startAttempt((o) => outcomes.push(o), adapter, input, deps, deps.log, {}, 30);
     await sleep(80);
     expect(outcomes).toEqual([{ ok: true, mId: 'p-1' }]);
   });
@@ -64,7 +56,7 @@ describe('startAttempt', () => {
       expect(ctx.log.info).toBe(ctx.log.info);
       return { mId: 'p-2' };
     });
-    startAttempt(adapter, input, deps, deps.log, {}, 1000, undefined, (o) => outcomes.push(o));
+    startAttempt((o) => outcomes.push(o), adapter, input, deps, deps.log, {}, 1000);
     await sleep(50);
     expect(outcomes).toEqual([{ ok: true, mId: 'p-2' }]);
     expect(lines.map((l) => [l.level, l.msg])).toEqual([

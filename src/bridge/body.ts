@@ -1,20 +1,14 @@
 /**
  * Request bodies kept byte for byte: every content type is read as a Buffer (so adapters can
- * check signatures over the exact bytes) and parsed here, by the route, so a malformed body
- * cannot pre-empt `/message`'s token check.
+ * check signatures over the exact bytes), or as text where no route needs bytes (`/message`),
+ * and parsed here, by the route, so a malformed body cannot pre-empt `/message`'s token check.
  */
 import type { FastifyInstance } from 'fastify';
 import { depthExceededAt, JsonTooDeepError, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 
 /** Makes every request body a Buffer (or undefined when there is none). */
 export function keepRawBodies(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers();
-  const keep = (_request: unknown, body: Buffer | string, done: (error: null, body: Buffer | string) => void) =>
-    done(null, body);
-  // JSON named as well: Fastify caches the parser it finds by name, but looks the catch-all up
-  // again (parsing the Content-Type header) on every request.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keep);
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, keep);
+  keepBodies(app, 'buffer');
 }
 
 /**
@@ -24,11 +18,17 @@ export function keepRawBodies(app: FastifyInstance): void {
  * Register it in the route's own scope (`app.register`), as the parsers are per scope.
  */
 export function keepTextBodies(app: FastifyInstance): void {
+  keepBodies(app, 'string');
+}
+
+function keepBodies(app: FastifyInstance, parseAs: 'buffer' | 'string'): void {
   app.removeAllContentTypeParsers();
   const keep = (_request: unknown, body: Buffer | string, done: (error: null, body: Buffer | string) => void) =>
     done(null, body);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, keep);
-  app.addContentTypeParser('*', { parseAs: 'string' }, keep);
+  // JSON named as well: Fastify caches the parser it finds by name, but looks the catch-all up
+  // again (parsing the Content-Type header) on every request.
+  app.addContentTypeParser('application/json', { parseAs }, keep);
+  app.addContentTypeParser('*', { parseAs }, keep);
 }
 
 export function rawBodyOf(body: unknown): Buffer {

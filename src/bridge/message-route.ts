@@ -168,22 +168,15 @@ function tryOnce(sending: Sending): Promise<AttemptOutcome> {
 /** The first try, its outcome turned into the answer in the same step (one promise per send). */
 function firstTry(sending: Sending): Promise<Answer> {
   const { adapter, input, deps, log, tags } = sending;
-  return new Promise((resolve) =>
-    startAttempt(
-      adapter,
-      input,
-      deps,
-      log,
-      tags,
-      Math.max(1, sending.deadline - performance.now()),
-      undefined,
-      (outcome) => {
-        if (outcome.ok) resolve({ status: 200, body: { mId: outcome.mId } });
-        else if (!outcome.retry) resolve(fail(outcome.status, outcome.error));
-        else resolve(keepTrying(sending, outcome));
-      },
-    ),
-  );
+  const timeoutMs = Math.max(1, sending.deadline - performance.now());
+  return new Promise((resolve) => {
+    const settle = (outcome: AttemptOutcome) => {
+      if (outcome.ok) resolve({ status: 200, body: { mId: outcome.mId } });
+      else if (!outcome.retry) resolve(fail(outcome.status, outcome.error));
+      else resolve(keepTrying(sending, outcome));
+    };
+    startAttempt(settle, adapter, input, deps, log, tags, timeoutMs);
+  });
 }
 
 /** After a first try that may pass later: retries within the budget, then queues or fails. */

@@ -126,11 +126,8 @@ class Attempt implements DeadlineMember {
   }
 }
 
-/**
- * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
- * @example const outcome = await attemptSend(adapter, input, deps, log, {}, 5000)
- */
-export function attemptSend(
+/** One try's inputs: the adapter and its input, the bridge's deps, a logger, the exchange tags, the timeout (ms), an outer signal. */
+type AttemptArgs = [
   adapter: Adapter,
   input: SendInput,
   deps: ContextDeps,
@@ -138,8 +135,14 @@ export function attemptSend(
   tags: ExchangeTags,
   timeoutMs: number,
   outer?: AbortSignal,
-): Promise<AttemptOutcome> {
-  return new Promise((resolve) => startAttempt(adapter, input, deps, log, tags, timeoutMs, outer, resolve));
+];
+
+/**
+ * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
+ * @example const outcome = await attemptSend(adapter, input, deps, log, {}, 5000)
+ */
+export function attemptSend(...args: AttemptArgs): Promise<AttemptOutcome> {
+  return new Promise((resolve) => startAttempt(resolve, ...args));
 }
 
 /**
@@ -147,14 +150,14 @@ export function attemptSend(
  * caller that would otherwise chain a promise of its own onto the try's (`/message`).
  */
 export function startAttempt(
+  settle: (outcome: AttemptOutcome) => void,
   adapter: Adapter,
   input: SendInput,
   deps: ContextDeps,
   log: FastifyBaseLogger,
   tags: ExchangeTags,
   timeoutMs: number,
-  outer: AbortSignal | undefined,
-  settle: (outcome: AttemptOutcome) => void,
+  outer?: AbortSignal,
 ): void {
   const attempt = new Attempt(timeoutMs, outer);
   attempt.resolve = settle;
