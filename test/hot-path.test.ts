@@ -18,7 +18,7 @@ import { MessageRequestSchema, parseMessageRequest } from '../src/contract/messa
 import { WebhookBodySchema } from '../src/contract/webhook.js';
 import { isPlainWebhookEvent } from '../src/contract/webhook-fast.js';
 import { SeenWindow } from '../src/outbox/state.js';
-import { buildTestAdapter } from './support/bridge-adapter.js';
+import { buildTestAdapter, WEBHOOK } from './support/bridge-adapter.js';
 import { useCleanups } from './support/cleanups.js';
 
 const defer = useCleanups('each');
@@ -98,6 +98,42 @@ describe('request lines', () => {
     expect(debug[0].reqId).not.toBe(debug[1].reqId);
     const info = await run('info');
     expect(info.map((l) => [l.level, (l.res as { statusCode: number }).statusCode])).toEqual([[30, 401]]);
+  });
+
+  it('writes the same lines for the other routes and for /message errors Fastify raises; app.log is the bridge log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hot-path-'));
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const lines: Array<Record<string, unknown>> = [];
+    const app = buildBridge({
+      adapter: buildTestAdapter(),
+      channel: { channelId: 'c', token: TOKEN, idType: 'phone' },
+      respondio: { webhookUrl: 'http://127.0.0.1:9/' },
+      stateDir: dir,
+      logger: { level: 'debug', stream: { write: (line: string) => lines.push(JSON.parse(line)) } },
+    });
+    defer(() => app.close());
+    await app.ready();
+    app.log.info({ marker: 1 }, 'from app.log');
+    expect(lines.find((l) => l.msg === 'from app.log')).toMatchObject({ level: 30, marker: 1 });
+    lines.length = 0;
+    const unsigned = await app.inject({ method: 'POST', url: WEBHOOK, payload: { from: '+60177872890' } });
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    const tooLarge = await app.inject({
+      method: 'POST',
+      url: '/message',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...body(), message: text({ text: 'x'.repeat(2_000_000) }) }),
+    });
+    expect([unsigned.statusCode, health.statusCode, tooLarge.statusCode]).toEqual([401, 200, 413]);
+    const requestLines = lines.filter((l) => l.msg === 'request completed');
+    expect(
+      requestLines.map((l) => [l.level, (l.req as { url: string }).url, (l.res as { statusCode: number }).statusCode]),
+    ).toEqual([
+      [30, WEBHOOK, 401],
+      [20, '/health', 200],
+      [30, '/message', 413],
+    ]);
+    expect(requestLines[0].responseTime).toBeGreaterThan(0);
   });
 });
 

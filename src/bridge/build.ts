@@ -19,7 +19,7 @@ import { type Adapter, defineAdapter } from './adapter.js';
 import { keepRawBodies } from './body.js';
 import { type ContextDeps, secretValues } from './context.js';
 import { buildDeliver } from './deliver.js';
-import { buildLoggerOptions, knownSecrets } from './logging.js';
+import { buildLogging, knownSecrets } from './logging.js';
 import { DEFAULT_SEND_POLICY, registerMessageRoute } from './message-route.js';
 import type { BridgeMetrics } from './metrics.js';
 import { installObservability } from './observability.js';
@@ -73,6 +73,11 @@ function checkOptions(options: BridgeOptions): void {
   if (problems.length > 0) throw new TypeError(`buildBridge: ${problems.join('; ')}`);
 }
 
+/** An onResponse hook that does nothing: with it Fastify times the response and calls the log controller. */
+function timeResponse(_request: unknown, _reply: unknown, done: () => void): void {
+  done();
+}
+
 /**
  * Builds the bridge without listening.
  * @example const app = buildBridge({ adapter, channel, respondio: { webhookUrl }, stateDir }); await app.inject({ method: 'GET', url: '/health' })
@@ -82,13 +87,14 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
   const env = options.env ?? process.env;
   // Reading every variable of process.env costs more than a whole webhook: once, here.
   const envSecrets = secretValues(env);
+  const logging = buildLogging({
+    logger: options.logger,
+    onLog: options.onLog,
+    secrets: knownSecrets(options.channel.token, envSecrets, options.logSecrets),
+  });
   const app = Fastify({
     ...fastifyTimeouts(options.requestTimeoutMs),
-    ...buildLoggerOptions({
-      logger: options.logger,
-      onLog: options.onLog,
-      secrets: knownSecrets(options.channel.token, envSecrets, options.logSecrets),
-    }),
+    ...logging.fastify,
     // An idle keep-alive socket (respond.io, a tunnel) must not hold `close()` open.
     forceCloseConnections: 'idle',
     // Start-up replays the outbox journal, which may legitimately take long (a million pending
@@ -96,6 +102,17 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     // (`readyTimeoutMs`) closes what the start opened.
     pluginTimeout: 0,
   });
+  if (logging.log) {
+    // Fastify has no logger (logging.ts): the bridge's is `app.log`, and every route but
+    // `/message` (which writes its own request line) gets an onResponse hook, on which Fastify
+    // times the response and has the request line written.
+    app.log = logging.log;
+    app.addHook('onRoute', (route) => {
+      if (route.url === '/message') return;
+      const hooks = route.onResponse === undefined ? [] : [route.onResponse].flat();
+      route.onResponse = [...hooks, timeResponse];
+    });
+  }
   keepRawBodies(app);
   // Errors Fastify raises before a handler runs (body too large, unreadable body) get the
   // contract's `{ "error": { "message" } }` shape too; a client's mistake is logged without a stack.
@@ -106,7 +123,10 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     const message = status < 500 ? error.message : 'internal error in the bridge (see its log)';
     // `/message` counts its own answers; these never reached its handler (their time is
     // Fastify's, 0 when the bridge runs without a logger: no clock starts before a handler).
-    if (request.routeOptions.url === '/message') recordMessage?.(status, reply.elapsedTime);
+    if (request.routeOptions.url === '/message') {
+      recordMessage?.(status, reply.elapsedTime);
+      logging.controller?.answered(request, status, reply.elapsedTime);
+    }
     return reply.code(status).send({ error: { message } });
   });
   const exchanges = options.exchanges ?? new ExchangeFeed();
@@ -316,6 +336,7 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     getAdapter,
     adapterNow: adapterSource.now,
     onAnswered: recordMessage,
+    ...(logging.controller ? { logAnswer: logging.controller.answered.bind(logging.controller) } : {}),
     sendTimeoutMs: options.sendTimeoutMs ?? 5000,
     sendQueue: () => sendQueue,
     sendPolicy: { ...DEFAULT_SEND_POLICY, ...queueSettings?.policy },

@@ -1,5 +1,5 @@
 /**
- * The bridge's log: pino through Fastify's logger, made safe to ship. Two layers:
+ * The bridge's log: pino beside Fastify (see `buildLogging`), made safe to ship. Two layers:
  * - the request serializer logs a URL with its query-string values removed
  *   (`/webhooks/clicksend?secret=[redacted]`), never headers;
  * - every finished line passes a scrubber before it is written: each known secret (the channel
@@ -7,7 +7,8 @@
  *   adapter's data), and any `?name=value` left in text loses its value.
  * `onLog` turns the log into entries for a console (dev, send, simulate, demo).
  */
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import { type DestinationStream, type LoggerOptions, pino } from 'pino';
 import { maskSecret } from '../secrets.js';
 import { BridgeLogController, lazyChildLogger } from './request-log.js';
 
@@ -63,6 +64,11 @@ interface RequestLike {
   socket?: { remotePort?: number };
 }
 
+/** Fastify's reply serializer (a reply, or the `{ statusCode }` of a line `/message` writes). */
+export function serializeReply(reply: { statusCode?: number }) {
+  return { statusCode: reply.statusCode };
+}
+
 /** Fastify's request serializer without the query values. */
 export function serializeRequest(req: RequestLike) {
   return {
@@ -107,28 +113,58 @@ export interface LoggerSetup {
   secrets: readonly string[];
 }
 
+/** The bridge's log, set up around Fastify rather than through it (see `buildLogging`). */
+export interface BridgeLogging {
+  /** For `Fastify()`: no logger of its own; each request's logger a lazy child of ours. */
+  fastify: Pick<FastifyServerOptions, 'logger' | 'logController' | 'childLoggerFactory'>;
+  /** The bridge's pino logger (set as `app.log`), or undefined when nobody reads the log. */
+  log?: FastifyBaseLogger;
+  /** Writes the request lines (request-log.ts). */
+  controller?: BridgeLogController;
+}
+
 /**
- * Fastify's `logger` option for the bridge (false when nobody reads the log), with its request
- * lines (request-log.ts).
+ * The bridge's logger and what Fastify needs of it (nothing when nobody reads the log). The
+ * pino logger is made here, as Fastify would make it (level `info` unless set, `stream` or
+ * `file`, its `req`/`res`/`err` serializers), but Fastify itself gets none: with a logger it
+ * listens for the end of every response to time it, which cost `/message` as much as all the
+ * bridge's own work. Request loggers still come from ours (`childLoggerFactory`); the request
+ * lines are written by `/message` itself and, for the other routes, by Fastify on an
+ * `onResponse` hook that build.ts adds to them.
  */
-export function buildLoggerOptions(
-  setup: LoggerSetup,
-): Pick<FastifyServerOptions, 'logger' | 'logController' | 'childLoggerFactory'> {
+export function buildLogging(setup: LoggerSetup): BridgeLogging {
   let { logger } = setup;
   if (!logger && setup.onLog) logger = { level: 'debug', stream: entrySink(setup.onLog) };
   if (logger === true) logger = {};
-  if (!logger || typeof logger !== 'object') return { logger: false };
-  const options = logger as Record<string, unknown> & { serializers?: object; hooks?: object; redact?: unknown };
+  if (!logger || typeof logger !== 'object') return { fastify: { logger: false } };
+  const { stream, file, ...options } = logger as Record<string, unknown> & {
+    stream?: DestinationStream;
+    file?: string;
+    serializers?: object;
+    hooks?: object;
+    redact?: unknown;
+  };
+  if (stream && file) throw new TypeError('logger: give either stream or file, not both');
   const secrets = setup.secrets;
-  return {
-    logger: {
+  const log = pino(
+    {
+      level: 'info',
       ...options,
       redact: Array.isArray(options.redact) ? [...REDACT_PATHS, ...options.redact] : REDACT_PATHS,
-      serializers: { req: serializeRequest, ...options.serializers },
+      serializers: { req: serializeRequest, res: serializeReply, err: pino.stdSerializers.err, ...options.serializers },
       hooks: { ...options.hooks, streamWrite: (line: string) => scrubLine(line, secrets) },
-    } as FastifyServerOptions['logger'],
-    // A console gets what matters (warnings, adapter lines); it shows traffic from exchanges.
-    logController: new BridgeLogController({ disableRequestLogging: Boolean(setup.onLog && !setup.logger) }),
-    childLoggerFactory: lazyChildLogger,
+    } as LoggerOptions,
+    stream ?? (file ? pino.destination(file) : undefined),
+  );
+  // A console gets what matters (warnings, adapter lines); it shows traffic from exchanges.
+  const controller = new BridgeLogController({ disableRequestLogging: Boolean(setup.onLog && !setup.logger) });
+  return {
+    fastify: {
+      logger: false,
+      logController: controller,
+      childLoggerFactory: (_none, bindings, childOptions) => lazyChildLogger(log, bindings, childOptions),
+    },
+    log,
+    controller,
   };
 }

@@ -31,6 +31,8 @@ export interface MessageRouteDeps extends ContextDeps {
   sendPolicy?: SendPolicy;
   /** Counts an answer of the route (the `/message` metrics): its status and time (ms). */
   onAnswered?: (statusCode: number, ms: number) => void;
+  /** Writes the answer's request line (Fastify writes none for `/message`: see logging.ts). */
+  logAnswer?: (request: FastifyRequest, statusCode: number, ms: number) => void;
   /** Counts a retry of the provider send (the `provider_send_retries_total` metric). */
   onProviderRetry?: (adapter: string) => void;
 }
@@ -318,6 +320,7 @@ function send(deps: MessageRouteDeps, asked: Asked, answer: Answer): void {
   });
   // The route's own clock: `reply.elapsedTime` is 0 unless Fastify has a logger or an onResponse hook.
   deps.onAnswered?.(answer.status, latencyMs);
+  deps.logAnswer?.(request, answer.status, latencyMs);
   // 200 is the reply's default: `code()` validates its argument on every call.
   if (answer.status === 200) asked.reply.send(answer.body);
   else asked.reply.code(answer.status).send(answer.body);
