@@ -121,8 +121,8 @@ export function buildBridge(options: BridgeOptions): BridgeApp {
     if (status < 500) request.log.info({ statusCode: status }, error.message);
     else request.log.error({ err: error }, 'request failed');
     const message = status < 500 ? error.message : 'internal error in the bridge (see its log)';
-    // `/message` counts its own answers; these never reached its handler (their time is
-    // Fastify's, 0 when the bridge runs without a logger: no clock starts before a handler).
+    // `/message` counts its own answers; these never reached its handler, and no clock starts
+    // before it (Fastify times nothing on `/message`: see logging.ts), so their time is 0.
     if (request.routeOptions.url === '/message') {
       recordMessage?.(status, reply.elapsedTime);
       logging.controller?.answered(request, status, reply.elapsedTime);
