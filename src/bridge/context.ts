@@ -57,33 +57,32 @@ export function buildAdapterLogger(log: FastifyBaseLogger): AdapterLogger {
  */
 class PinoAdapterLogger implements AdapterLogger {
   readonly #log: FastifyBaseLogger;
-  #debug?: AdapterLogger['debug'];
-  #info?: AdapterLogger['info'];
-  #warn?: AdapterLogger['warn'];
-  #error?: AdapterLogger['error'];
+  #made?: Partial<AdapterLogger>;
 
   constructor(log: FastifyBaseLogger) {
     this.#log = log;
   }
 
   get debug(): AdapterLogger['debug'] {
-    this.#debug ??= (msg, data) => this.#log.debug(data ?? {}, msg);
-    return this.#debug;
+    return this.#method('debug');
   }
 
   get info(): AdapterLogger['info'] {
-    this.#info ??= (msg, data) => this.#log.info(data ?? {}, msg);
-    return this.#info;
+    return this.#method('info');
   }
 
   get warn(): AdapterLogger['warn'] {
-    this.#warn ??= (msg, data) => this.#log.warn(data ?? {}, msg);
-    return this.#warn;
+    return this.#method('warn');
   }
 
   get error(): AdapterLogger['error'] {
-    this.#error ??= (msg, data) => this.#log.error(data ?? {}, msg);
-    return this.#error;
+    return this.#method('error');
+  }
+
+  #method(level: keyof AdapterLogger): AdapterLogger[keyof AdapterLogger] {
+    this.#made ??= {};
+    this.#made[level] ??= (msg, data) => this.#log[level](data ?? {}, msg);
+    return this.#made[level];
   }
 }
 

@@ -162,15 +162,18 @@ function queueBehind(sending: Sending): Promise<Answer> {
   });
 }
 
+/** What is left of the answer budget for the next try (ms, at least 1). */
+const budgetLeft = (sending: Sending) => Math.max(1, sending.deadline - performance.now());
+
 function tryOnce(sending: Sending): Promise<AttemptOutcome> {
   const { adapter, input, deps, log, tags } = sending;
-  return attemptSend(adapter, input, deps, log, tags, Math.max(1, sending.deadline - performance.now()));
+  return attemptSend(adapter, input, deps, log, tags, budgetLeft(sending));
 }
 
 /** The first try, its outcome turned into the answer in the same step (one promise per send). */
 function firstTry(sending: Sending): Promise<Answer> {
   const { adapter, input, deps, log, tags } = sending;
-  const timeoutMs = Math.max(1, sending.deadline - performance.now());
+  const timeoutMs = budgetLeft(sending);
   return new Promise((resolve) => {
     const settle = (outcome: AttemptOutcome) => {
       if (outcome.ok) resolve({ status: 200, body: { mId: outcome.mId } });

@@ -108,12 +108,10 @@ export class BridgeLogController extends LogController {
       log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
       return;
     }
-    const level = reply.statusCode >= 400 ? 'info' : 'debug';
-    if (!log.isLevelEnabled(level)) return;
-    log[level]({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    this.answered(request, reply.statusCode, reply.elapsedTime);
   }
 
-  /** The same line for a route that times its own answers (`/message`: Fastify does not time it). */
+  /** The line of an answered request; called directly by a route that times its own answers (`/message`: Fastify does not time it). */
   answered(request: FastifyRequest, statusCode: number, responseTime: number): void {
     if (this.isLogDisabled(request)) return;
     const level = statusCode >= 400 ? 'info' : 'debug';

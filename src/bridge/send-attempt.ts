@@ -126,16 +126,8 @@ class Attempt implements DeadlineMember {
   }
 }
 
-/** One try's inputs: the adapter and its input, the bridge's deps, a logger, the exchange tags, the timeout (ms), an outer signal. */
-type AttemptArgs = [
-  adapter: Adapter,
-  input: SendInput,
-  deps: ContextDeps,
-  log: FastifyBaseLogger,
-  tags: ExchangeTags,
-  timeoutMs: number,
-  outer?: AbortSignal,
-];
+/** One try's inputs: `startAttempt`'s, after its `settle`. */
+type AttemptArgs = Parameters<typeof startAttempt> extends [unknown, ...infer Rest] ? Rest : never;
 
 /**
  * Runs `adapter.send` once; resolves (never rejects) within about `timeoutMs`.
