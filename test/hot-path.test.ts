@@ -262,13 +262,15 @@ describe('flatten (headers and query, per webhook request)', () => {
 });
 
 describe('SeenWindow', () => {
-  it('addUnseen keeps the window bounded and forgets the oldest first, as add does', () => {
+  it('addIfNew keeps the window bounded, forgets the oldest first, and tells a new key from a seen one', () => {
     const viaAdd = new SeenWindow(3);
     const viaUnseen = new SeenWindow(3);
-    for (const key of ['a', 'b', 'c', 'd', 'e']) {
+    const fresh: boolean[] = [];
+    for (const key of ['a', 'b', 'c', 'b', 'd', 'e']) {
       viaAdd.add(key);
-      if (!viaUnseen.has(key)) viaUnseen.addUnseen(key);
+      fresh.push(viaUnseen.addIfNew(key));
     }
+    expect(fresh).toEqual([true, true, true, false, true, true]);
     expect([...viaUnseen.keys()]).toEqual(['c', 'd', 'e']);
     expect([...viaUnseen.keys()]).toEqual([...viaAdd.keys()]);
     expect(viaUnseen.has('b')).toBe(false);

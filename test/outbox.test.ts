@@ -89,6 +89,17 @@ describe('file outbox', () => {
     expect((await second.enqueue([event('a')])).duplicates).toBe(1);
   });
 
+  it('answers a duplicate of an event still being written only once that write is durable', async () => {
+    const outbox = await openOutbox({ dir });
+    const first = outbox.enqueue([event('same')]);
+    // Asked while the first write is in flight: taken for a duplicate, but not answered before it is durable.
+    const second = outbox.enqueue([event('same')]).then((result) => ({ result, pending: outbox.stats().pending }));
+    expect(outbox.stats().pending).toBe(0);
+    expect((await first).duplicates).toBe(0);
+    expect(await second).toEqual({ result: { ids: [], duplicates: 1 }, pending: 1 });
+    expect((await outbox.enqueue([event('same')])).duplicates).toBe(1);
+  });
+
   it('ignores a torn last line left by a crash mid-write', async () => {
     const first = await openOutbox({ dir });
     await first.enqueue([event('a')]);
