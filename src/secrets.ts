@@ -39,6 +39,26 @@ export function secretMatcher(secret: string): (candidate: string) => boolean {
 }
 
 /**
+ * Whether an `Authorization` header is `Bearer <secret>` written exactly so (the usual form),
+ * in constant time over its UTF-16 code units: no Buffer per request, no regex. A header in
+ * another form (`bearer`, two spaces) is not this; check it with `bearerToken` and
+ * `secretMatcher`. Time depends on the header's length, never on its content.
+ * @example const isUsual = bearerHeaderMatcher(token); isUsual(request.headers.authorization)
+ */
+export function bearerHeaderMatcher(secret: string): (header: string | undefined) => boolean {
+  const expected = `Bearer ${secret}`;
+  const n = expected.length;
+  return (header) => {
+    if (typeof header !== 'string') return false;
+    // Every code unit is compared, whatever differs first; past the end of a shorter header
+    // charCodeAt is NaN, which `^` reads as 0 (the lengths differ already).
+    let diff = header.length ^ n;
+    for (let i = 0; i < n; i += 1) diff |= header.charCodeAt(i) ^ expected.charCodeAt(i);
+    return diff === 0;
+  };
+}
+
+/**
  * The token of an `Authorization: Bearer <token>` header, or `undefined` when missing or malformed.
  * @example bearerToken('Bearer abc') // 'abc'
  */

@@ -98,6 +98,17 @@ describe('POST /message', () => {
     expect(adapter.sends).toHaveLength(0);
   });
 
+  it('takes the token in any form of the Bearer scheme respond.io or a proxy may send, and no other', async () => {
+    for (const authorization of [`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER  ${TOKEN} `]) {
+      const res = await post(text('hello'), { authorization });
+      expect(res.statusCode, authorization).toBe(200);
+    }
+    for (const authorization of [`Bearer ${TOKEN.slice(0, -1)}X`, `Bearer  ${TOKEN}x`, `Token ${TOKEN}`]) {
+      const res = await post(text('hello'), { authorization });
+      expect(res.statusCode, authorization).toBe(401);
+    }
+  });
+
   it("passes the adapter's error through with its status, never a stack", async () => {
     const refused = await post(text('fail'));
     expect(refused.statusCode).toBe(422);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, maskSecret, safeEqual, secretMatcher } from '../src/secrets.js';
+import { bearerHeaderMatcher, bearerToken, maskSecret, safeEqual, secretMatcher } from '../src/secrets.js';
 
 describe('secretMatcher (the /message token check)', () => {
   const token = 'tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
@@ -30,6 +30,35 @@ describe('secretMatcher (the /message token check)', () => {
     for (const candidate of [token, token.toUpperCase(), 'short', `${token} `]) {
       expect(isToken(candidate)).toBe(safeEqual(candidate, token));
     }
+  });
+});
+
+describe('bearerHeaderMatcher (the usual Authorization header, in one pass)', () => {
+  const token = 'tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
+  const isUsual = bearerHeaderMatcher(token);
+
+  it('accepts exactly "Bearer <token>"', () => {
+    expect(isUsual(`Bearer ${token}`)).toBe(true);
+    expect(isUsual(`Bearer ${token}`)).toBe(true);
+  });
+
+  it('refuses another token, another length, another form or no header', () => {
+    expect(isUsual(`Bearer ${token.slice(0, -1)}X`)).toBe(false);
+    expect(isUsual(`Xearer ${token}`)).toBe(false);
+    expect(isUsual(`Bearer ${token}x`)).toBe(false);
+    expect(isUsual(`Bearer ${token.slice(0, -1)}`)).toBe(false);
+    // Other forms are not "usual": the route parses them with bearerToken and compares again.
+    expect(isUsual(`bearer ${token}`)).toBe(false);
+    expect(isUsual(`Bearer  ${token}`)).toBe(false);
+    expect(isUsual('')).toBe(false);
+    expect(isUsual(undefined)).toBe(false);
+  });
+
+  it('compares code units: an accented character is not its neighbour', () => {
+    const accented = bearerHeaderMatcher('abé');
+    expect(accented('Bearer abé')).toBe(true);
+    expect(accented('Bearer abe')).toBe(false);
+    expect(accented('Bearer abè')).toBe(false);
   });
 });
 
