@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { defineAdapter } from '../src/bridge/adapter.js';
 import { flatten } from '../src/bridge/body.js';
 import { buildBridge } from '../src/bridge/index.js';
+import { newSendId } from '../src/bridge/message-route.js';
 import { createBridgeMetrics } from '../src/bridge/metrics.js';
 import { MessageRequestSchema, parseMessageRequest } from '../src/contract/message-endpoint.js';
 import { WebhookBodySchema } from '../src/contract/webhook.js';
@@ -258,6 +259,19 @@ describe('flatten (headers and query, per webhook request)', () => {
     });
     expect(flatten(headers)).toEqual({ 'content-type': 'application/json', 'set-cookie': 'a=1, b=2', 'x-count': '3' });
     expect(flatten(Object.create(null))).toEqual({});
+  });
+});
+
+describe('newSendId (a bridge mId without a CSPRNG call per send)', () => {
+  it('gives distinct UUID-shaped ids after cc-, v4 version and variant kept', () => {
+    const ids = Array.from({ length: 5000 }, () => newSendId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids)
+      expect(id).toMatch(/^cc-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // One process's ids share its random prefix and count up in their last 8 hex digits.
+    const [a, b] = [newSendId(), newSendId()];
+    expect(b.slice(0, -8)).toBe(a.slice(0, -8));
+    expect(Number.parseInt(b.slice(-8), 16) - Number.parseInt(a.slice(-8), 16)).toBe(1);
   });
 });
 
