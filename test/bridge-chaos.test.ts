@@ -104,14 +104,16 @@ it.runIf(canMount())(
     let hung = false;
     let restarting: Promise<void> = Promise.resolve();
     const faults: Array<Promise<void>> = [];
-    // About 10% 503 (failureRate) plus 429s: one 100 ms slot in ten the emulator answers 429 (each
-    // pauses the whole channel for Retry-After, so few posts see one).
-    let tick = 0;
-    const flapping = setInterval(() => {
-      tick += 1;
-      emulator.setFaults({ force429: tick % 10 === 5 });
-    }, 100);
-    defer(() => clearInterval(flapping));
+    // About 10% 503 (failureRate) plus 429s: after every 10th accepted post the next one is
+    // answered 429 (each pauses the whole channel for Retry-After). Counted, not timed: a 429
+    // slot of the clock could be missed by every post of a run on a loaded machine.
+    let accepted429 = 0;
+    let flapping = true;
+    emulator.subscribe((event) => {
+      if (!flapping) return;
+      if (event.type === 'webhook.accepted' && ++accepted429 % 10 === 0) emulator.setFaults({ force429: true });
+      if (event.type === 'webhook.rejected' && event.status === 429) emulator.setFaults({ force429: false });
+    });
 
     const sending = postAll(
       () => current,
@@ -160,7 +162,7 @@ it.runIf(canMount())(
     await sending;
     await Promise.all(faults);
     await restarting;
-    clearInterval(flapping);
+    flapping = false;
     emulator.setFaults({ force429: false, failureRate: 0 });
     const stored = () => emulator.listMessages({ traffic: 'incoming' });
     await waitUntil(
