@@ -59,6 +59,23 @@ export function bearerHeaderMatcher(secret: string): (header: string | undefined
 }
 
 /**
+ * An `Authorization` header's Bearer token against one fixed secret: 'ok', 'missing' (no
+ * Bearer token in it) or 'invalid'. The usual form is checked by `bearerHeaderMatcher` in one
+ * pass; any other is parsed by `bearerToken` and compared by `secretMatcher`, both in constant time.
+ * @example const check = bearerChecker(token); check(request.headers.authorization) // 'ok'
+ */
+export function bearerChecker(secret: string): (header: string | undefined) => 'ok' | 'missing' | 'invalid' {
+  const isUsual = bearerHeaderMatcher(secret);
+  const isToken = secretMatcher(secret);
+  return (header) => {
+    if (isUsual(header)) return 'ok';
+    const token = bearerToken(header);
+    if (!token) return 'missing';
+    return isToken(token) ? 'ok' : 'invalid';
+  };
+}
+
+/**
  * The token of an `Authorization: Bearer <token>` header, or `undefined` when missing or malformed.
  * @example bearerToken('Bearer abc') // 'abc'
  */

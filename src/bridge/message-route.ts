@@ -10,7 +10,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import { parseMessageRequest } from '../contract/message-endpoint.js';
 import { formatProblem, problemsOf } from '../contract/problems.js';
 import { messageOf } from '../errors.js';
-import { bearerHeaderMatcher, bearerToken, maskHeaders, secretMatcher } from '../secrets.js';
+import { bearerChecker, maskHeaders } from '../secrets.js';
 import type { SendQueue } from '../send-queue/types.js';
 import type { Adapter, SendInput } from './adapter.js';
 import { jsonDepthProblem, keepTextBodies, parseText } from './body.js';
@@ -256,20 +256,13 @@ function answerMessage(
   headers: Record<string, unknown>,
   requestBody: unknown,
   text: string,
-  deps: MessageRouteDeps & {
-    isToken: (candidate: string) => boolean;
-    isUsualHeader: (header: string | undefined) => boolean;
-  },
+  deps: MessageRouteDeps & { checkToken: ReturnType<typeof bearerChecker> },
   log: FastifyBaseLogger,
   tags: ExchangeTags,
 ): Answer | Promise<Answer> {
-  const header = headers.authorization as string | undefined;
-  // The usual header in one constant-time pass; any other form parsed, then compared likewise.
-  if (!deps.isUsualHeader(header)) {
-    const token = bearerToken(header);
-    if (!token) return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
-    if (!deps.isToken(token)) return fail(401, 'invalid token');
-  }
+  const token = deps.checkToken(headers.authorization as string | undefined);
+  if (token === 'missing') return fail(401, 'missing bearer token: send "Authorization: Bearer <channel API token>"');
+  if (token === 'invalid') return fail(401, 'invalid token');
   if (text.length === 0) return fail(400, 'empty body: expected JSON { channelId, contactId, message }');
   if (typeof requestBody === 'string' || requestBody === undefined) {
     return fail(400, jsonDepthProblem(text) ?? 'body is not valid JSON: expected { channelId, contactId, message }');
@@ -352,11 +345,7 @@ function send(deps: MessageRouteDeps, asked: Asked, answer: Answer): void {
 }
 
 export function registerMessageRoute(app: FastifyInstance, options: MessageRouteDeps): void {
-  const deps = {
-    ...options,
-    isToken: secretMatcher(options.token),
-    isUsualHeader: bearerHeaderMatcher(options.token),
-  };
+  const deps = { ...options, checkToken: bearerChecker(options.token) };
   // A scope of its own, for its body parsers: `/message` reads its body as text (body.ts).
   app.register(async (scope) => {
     keepTextBodies(scope);
