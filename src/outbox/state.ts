@@ -10,6 +10,9 @@ import { freshSplit, type SplitState } from './batch.js';
 import { EntryIndex } from './entry-index.js';
 import type { JournalRecord } from './journal.js';
 import type { AddHeader } from './journal-read.js';
+import { SeenWindow } from './seen-window.js';
+
+export { SeenWindow };
 
 export interface StoredEntry {
   id: string;
@@ -72,104 +75,6 @@ export class ContactQueue {
   }
 }
 
-/**
- * The last `size` keys seen, oldest forgotten first: a ring of keys beside a Set, so trimming
- * costs O(1) however many keys went through (a Map's `keys().next()` walks deleted slots).
- */
-export class SeenWindow {
-  readonly size: number;
-  #ring: Array<string | undefined>;
-  #next = 0;
-  #set = new Set<string>();
-
-  constructor(size: number) {
-    this.size = Math.max(1, Math.floor(size));
-    this.#ring = [];
-  }
-
-  get count(): number {
-    return this.#set.size;
-  }
-
-  has(key: string): boolean {
-    return this.#set.has(key);
-  }
-
-  add(key: string): void {
-    this.addIfNew(key);
-  }
-
-  /**
-   * Adds `key`; false when it was already in the window. One Set lookup for a new key (a
-   * `has` then an `add` cost two, and this runs per event).
-   */
-  addIfNew(key: string): boolean {
-    const before = this.#set.size;
-    this.#set.add(key);
-    if (this.#set.size === before) return false;
-    // Grows by push (a packed array) until full, then overwrites the oldest slot.
-    if (this.#ring.length < this.size) {
-      this.#ring.push(key);
-      return true;
-    }
-    if (this.#next >= this.size) this.#next = 0;
-    const evicted = this.#ring[this.#next];
-    if (evicted !== undefined) this.#set.delete(evicted);
-    this.#ring[this.#next] = key;
-    this.#next += 1;
-    return true;
-  }
-
-  /**
-   * Replay: records a key in the ring only (no Set, no duplicate check), far cheaper for a
-   * million records of which only the last `size` count; call `rebuild()` after the replay.
-   */
-  push(key: string): void {
-    if (this.#ring.length < this.size) {
-      this.#ring.push(key);
-      return;
-    }
-    if (this.#next >= this.size) this.#next = 0;
-    this.#ring[this.#next] = key;
-    this.#next += 1;
-  }
-
-  /**
-   * The Set from the ring, after `push()`es. A key pushed twice (a compaction's `seen` record
-   * and a live event's `add`) keeps only its newest slot, so evicting the older one later
-   * cannot forget a key still inside the window.
-   */
-  rebuild(): void {
-    this.#set.clear();
-    const n = this.#ring.length;
-    const oldest = n < this.size ? 0 : this.#next % n;
-    const kept: string[] = [];
-    for (let i = n - 1; i >= 0; i -= 1) {
-      const key = this.#ring[(oldest + i) % n];
-      if (key === undefined || this.#set.has(key)) continue;
-      this.#set.add(key);
-      kept.push(key);
-    }
-    this.#ring = kept.reverse();
-    this.#next = 0;
-  }
-
-  /** Forgets a key whose event could not be recorded (its slot is reused in turn). */
-  delete(key: string): void {
-    this.#set.delete(key);
-  }
-
-  /** Oldest first. */
-  *keys(): IterableIterator<string> {
-    const n = this.#ring.length;
-    const oldest = n < this.size ? 0 : this.#next % n;
-    for (let i = 0; i < n; i += 1) {
-      const key = this.#ring[(oldest + i) % n];
-      if (key !== undefined && this.#set.has(key)) yield key;
-    }
-  }
-}
-
 /** One `enqueue`'s new entries and their dedupe keys, while its journal write is in flight. */
 export interface StagedBatch {
   entries: StoredEntry[];
@@ -178,11 +83,14 @@ export interface StagedBatch {
 }
 
 /**
- * The entries `enqueue` is writing, a batch per call: a Set of batches, not a Map of entries,
- * as a Map set and delete per event (and another per dedupe key) showed in profiles of intake.
+ * The entries `enqueue` is writing, a batch per call, oldest first: an array of batches, not a
+ * Map of entries (a Map set and delete per event, and another per dedupe key, showed in
+ * profiles of intake), nor a Set (a Set of fresh objects pays for an identity hash on each).
+ * Batches become durable in the order they were written, so the one removed is nearly always
+ * the first.
  */
 export class StagedEntries {
-  #batches = new Set<StagedBatch>();
+  #batches: StagedBatch[] = [];
   #size = 0;
 
   /** Entries staged. */
@@ -191,12 +99,17 @@ export class StagedEntries {
   }
 
   add(batch: StagedBatch): void {
-    this.#batches.add(batch);
+    this.#batches.push(batch);
     this.#size += batch.entries.length;
   }
 
   delete(batch: StagedBatch): void {
-    if (this.#batches.delete(batch)) this.#size -= batch.entries.length;
+    const batches = this.#batches;
+    const index = batches[0] === batch ? 0 : batches.indexOf(batch);
+    if (index < 0) return;
+    if (index === 0) batches.shift();
+    else batches.splice(index, 1);
+    this.#size -= batch.entries.length;
   }
 
   /**
