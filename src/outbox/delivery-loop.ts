@@ -103,7 +103,12 @@ export class DeliveryLoop {
   /** Marks `contactId` ready when its queue has events and nothing holds it back. */
   ready(contactId: string): void {
     const queue = this.#store.state.contacts.get(contactId);
-    if (queue && queue.size > 0 && !queue.busy && queue.notBefore <= this.#o.now()) this.#ready.add(contactId);
+    if (queue) this.readyQueue(queue);
+  }
+
+  /** `ready` for a queue at hand (intake has it: one lookup by contact fewer per event). */
+  readyQueue(queue: ContactQueue): void {
+    if (queue.size > 0 && !queue.busy && queue.notBefore <= this.#o.now()) this.#ready.add(queue.contactId);
   }
 
   /** Pumps again in `ms` (or sooner, if already asked). */

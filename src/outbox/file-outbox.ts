@@ -221,10 +221,7 @@ export class FileOutbox implements Outbox {
         state.staged.delete(batch);
         for (const entry of entries) {
           if (entry.deadAt !== undefined) state.dead.set(entry.id, entry);
-          else {
-            state.addPending(entry);
-            this.#loop.ready(entry.contactId);
-          }
+          else this.#loop.readyQueue(state.addPending(entry));
         }
         this.#maybeCompact();
         this.#loop.pump();

@@ -164,11 +164,13 @@ export class OutboxState {
     return queue;
   }
 
-  addPending(entry: StoredEntry): void {
+  /** Makes an entry pending, last in its contact's queue; returns the queue. */
+  addPending(entry: StoredEntry): ContactQueue {
     this.pending.set(entry.id, entry);
     const queue = this.queueOf(entry.contactId);
     entry.contactId = queue.contactId;
     queue.push(entry);
+    return queue;
   }
 
   /** Takes a pending entry out of its contact's queue (delivered, dead or purged). */
