@@ -80,7 +80,18 @@ describe('SeenWindow', () => {
     it(`agrees with the Set-and-ring model over random adds, deletes and replays (size ${size})`, () => {
       const random = lcg(size * 31 + 1);
       const universe = size * 3 + 5;
-      const keyOf = (i: number) => (i % 4 === 0 ? `message:ev-${i}:` : i % 4 === 1 ? `s${i}` : `status:é${i}:read`);
+      // Latin1 keys (one byte a character in the arena), keys past U+00FF (UTF-16 there, a lone
+      // surrogate too), the empty key, and long keys that make the arena grow and compact often.
+      const shapes = [
+        (i: number) => `message:ev-${i}:`,
+        (i: number) => `s${i}`,
+        (i: number) => `status:é${i}:read`,
+        (i: number) => `message:✓${i}:`,
+        (i: number) => `message:😀${i}\ud800:`,
+        (i: number) => (i % 3 === 0 ? '' : `x${i}`),
+        (i: number) => `message_status:wamid.${'HBgLMTY1MDM4NzQzMjEVAgARGBI3NUQ2'.repeat(1 + (i % 9))}${i}:read`,
+      ];
+      const keyOf = (i: number) => shapes[i % shapes.length](i);
       const window = new SeenWindow(size);
       const model = new ModelWindow(size);
       // A replay first: pushes with duplicates, then the rebuild.
