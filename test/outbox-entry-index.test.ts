@@ -39,3 +39,25 @@ it('drops a base’s emptied front as events are delivered oldest first, and sti
   expect(index.get('base-5')?.id).toBe('base-5');
   expect([...index.values()]).toHaveLength(1001);
 });
+
+it('turns a replayed row into its entry once, on get or values, and shows the row only through raw', () => {
+  const made: number[] = [];
+  const index = new EntryIndex<{ id: string; row: number }>((row) => {
+    made.push(row);
+    return { id: `r-${row.toString(36)}`, row };
+  });
+  expect(index.setRow('r-1', 1)).toBe(true);
+  expect(index.setRow('r-2', 2)).toBe(true);
+  // An id without a seq has no bucket slot: the caller makes the entry itself.
+  expect(index.setRow('plain', 3)).toBe(false);
+  expect(index.size).toBe(2);
+  expect(index.raw('r-1')).toBe(1);
+  const first = index.get('r-1');
+  expect(first).toEqual({ id: 'r-1', row: 1 });
+  expect(index.get('r-1')).toBe(first);
+  expect(index.raw('r-1')).toBe(first);
+  expect([...index.values()].map((e) => e.id)).toEqual(['r-1', 'r-2']);
+  expect(made).toEqual([1, 2]);
+  expect(index.delete('r-2')).toBe(true);
+  expect(index.raw('r-2')).toBeUndefined();
+});

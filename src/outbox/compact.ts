@@ -20,6 +20,8 @@ export async function compactJournal(journal: Journal, state: OutboxState): Prom
   journal.flush();
   const copiedUpTo = journal.size;
   const recordsAtCopy = journal.records;
+  // Lines move: every entry must be an object whose offset `relocate` updates (no replayed rows).
+  state.materializeAll();
   // Pending (in queue order), being written, then dead: replay rebuilds the same queues.
   const queued = [...state.pendingInQueueOrder()];
   const pending = queued.length === state.pending.size ? queued : [...state.pending.values()];

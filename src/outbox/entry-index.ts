@@ -5,13 +5,17 @@
  * rehashing of a million-slot table. Any other id (older journals, hand-made ones) goes to a Map.
  *
  * Iteration order is by id base (first seen first), then seq; not insertion order.
+ *
+ * A bucket slot may hold a row number instead of an entry (`setRow`): an entry replayed from the
+ * journal and not needed as an object yet. `get` and `values` turn it into one with
+ * `materialize` (once: the object replaces the number), so every caller sees entries.
  */
 
 /** Seqs past this go to the Map (an array that sparse would turn into a dictionary anyway). */
 const MAX_SEQ = 2 ** 28;
 
 /** The seq of an id ending in `-<base 36 digits>` without a leading zero, else -1. */
-function seqOf(id: string, dash: number): number {
+export function seqOf(id: string, dash: number): number {
   const length = id.length - dash - 1;
   if (dash <= 0 || length < 1 || length > 6) return -1;
   let seq = 0;
@@ -31,7 +35,7 @@ function seqOf(id: string, dash: number): number {
 interface Bucket<T> {
   first: number;
   head: number;
-  items: Array<T | undefined>;
+  items: Array<T | number | undefined>;
   count: number;
 }
 
@@ -45,6 +49,15 @@ export class EntryIndex<T extends { id: string }> {
   #last: Bucket<T> | undefined;
   #other = new Map<string, T>();
   #size = 0;
+  readonly #materialize: (row: number) => T;
+
+  constructor(
+    materialize: (row: number) => T = () => {
+      throw new Error('entry index: no rows to materialize');
+    },
+  ) {
+    this.#materialize = materialize;
+  }
 
   get size(): number {
     return this.#size;
@@ -65,10 +78,26 @@ export class EntryIndex<T extends { id: string }> {
     const seq = seqOf(id, dash);
     if (seq >= 0) {
       const bucket = this.#bucket(id.slice(0, dash));
-      const value = bucket?.items[seq - bucket.first];
-      if (value !== undefined) return value;
+      if (bucket) {
+        const value = bucket.items[seq - bucket.first];
+        if (typeof value === 'number') {
+          const entry = this.#materialize(value);
+          bucket.items[seq - bucket.first] = entry;
+          return entry;
+        }
+        if (value !== undefined) return value;
+      }
     }
     return this.#other.size > 0 ? this.#other.get(id) : undefined;
+  }
+
+  /** What `id`'s slot holds, a row number not turned into an entry (the replay's own check). */
+  raw(id: string): T | number | undefined {
+    const dash = id.lastIndexOf('-');
+    const seq = seqOf(id, dash);
+    const bucket = seq >= 0 ? this.#bucket(id.slice(0, dash)) : undefined;
+    const value = bucket?.items[seq - bucket.first];
+    return value !== undefined ? value : this.#other.get(id);
   }
 
   has(id: string): boolean {
@@ -76,34 +105,43 @@ export class EntryIndex<T extends { id: string }> {
   }
 
   set(id: string, value: T): this {
+    if (!this.#place(id, value)) {
+      if (!this.#other.has(id)) this.#size += 1;
+      this.#other.set(id, value);
+    }
+    return this;
+  }
+
+  /** Records replayed row `row` for `id`; false when `id` has no bucket slot (make the entry then). */
+  setRow(id: string, row: number): boolean {
+    return this.#place(id, row);
+  }
+
+  /** Puts `value` in `id`'s bucket slot; false when the id belongs in the Map. */
+  #place(id: string, value: T | number): boolean {
     const dash = id.lastIndexOf('-');
     const seq = seqOf(id, dash);
-    if (seq >= 0 && !this.#other.has(id)) {
-      const base = id.slice(0, dash);
-      let bucket = this.#bucket(base);
-      if (!bucket) {
-        bucket = { first: seq, head: 0, items: [], count: 0 };
-        this.#buckets.set(base, bucket);
-        this.#lastBase = base;
-        this.#last = bucket;
-      }
-      const i = seq - bucket.first;
-      if (i >= 0 && i - bucket.items.length <= MAX_GAP) {
-        const { items } = bucket;
-        // Fill a gap first: `items[i] =` far past the end would make the array sparse.
-        while (items.length < i) items.push(undefined);
-        if (items[i] === undefined) {
-          bucket.count += 1;
-          this.#size += 1;
-          if (i < bucket.head) bucket.head = i;
-        }
-        items[i] = value;
-        return this;
-      }
+    if (seq < 0 || this.#other.has(id)) return false;
+    const base = id.slice(0, dash);
+    let bucket = this.#bucket(base);
+    if (!bucket) {
+      bucket = { first: seq, head: 0, items: [], count: 0 };
+      this.#buckets.set(base, bucket);
+      this.#lastBase = base;
+      this.#last = bucket;
     }
-    if (!this.#other.has(id)) this.#size += 1;
-    this.#other.set(id, value);
-    return this;
+    const i = seq - bucket.first;
+    if (i < 0 || i - bucket.items.length > MAX_GAP) return false;
+    const { items } = bucket;
+    // Fill a gap first: `items[i] =` far past the end would make the array sparse.
+    while (items.length < i) items.push(undefined);
+    if (items[i] === undefined) {
+      bucket.count += 1;
+      this.#size += 1;
+      if (i < bucket.head) bucket.head = i;
+    }
+    items[i] = value;
+    return true;
   }
 
   delete(id: string): boolean {
@@ -150,7 +188,11 @@ export class EntryIndex<T extends { id: string }> {
     for (const bucket of this.#buckets.values()) {
       const { items } = bucket;
       for (let i = bucket.head; i < items.length; i += 1) {
-        const value = items[i];
+        let value = items[i];
+        if (typeof value === 'number') {
+          value = this.#materialize(value);
+          items[i] = value;
+        }
         if (value !== undefined) yield value;
       }
     }

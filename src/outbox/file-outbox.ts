@@ -172,6 +172,7 @@ export class FileOutbox implements Outbox {
         len: 0,
         contactId: state.intern(item.contactId),
         attempts: 0,
+        row: -1,
       };
       entries.push(entry);
       keys.push(key);
