@@ -247,7 +247,7 @@ describe('retry timing', () => {
 /**
  * Entries replayed at start stay rows of typed arrays until something takes them (state.ts).
  * Each path that takes one must see the same entry, and a compaction, which moves the journal
- * lines, must first make every row an object (a row's offset would point at the old file).
+ * lines, must move each row's offset too (it would point at the old file).
  */
 const rowEvent = (mId: string, contactId: string): BridgeEvent => ({
   contactId,
@@ -356,5 +356,43 @@ describe('replayed rows', () => {
     await until(() => outbox.stats().delivered === 120);
     expect(got.filter((mId) => mId === 'c7')).toEqual(['c7']);
     expect(got.filter((mId) => mId.startsWith('b'))).toEqual(Array.from({ length: 60 }, (_, i) => `b${i}`));
+  });
+});
+
+describe('a compaction over replayed rows', () => {
+  it('moves rows as rows, and a row taken while the copy runs gets its new place too', async () => {
+    const { compactJournal } = await import('../src/outbox/compact.js');
+    const { Journal } = await import('../src/outbox/journal.js');
+    const { replayJournal } = await import('../src/outbox/replay.js');
+    await journalWithBacklog();
+    const { state, records } = replayJournal(dir, { dedupeWindow: 1000, repair: false, warn: () => {} });
+    const journal = Journal.open(dir, records);
+    const rows = [...state.pending.rawValues()];
+    expect(rows).toHaveLength(120);
+    expect(rows.every((item) => typeof item === 'number')).toBe(true);
+    const listed = [...state.pendingInQueueOrder()];
+    expect(listed.every((item) => typeof item === 'number')).toBe(true);
+    // Made by a lookup (as a listing does) while its queue still holds the row.
+    const written = readFileSync(join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    const c5 = written.map((text) => JSON.parse(text)).find((r) => r.op === 'add' && r.item.event.mId === 'c5');
+    const looked = state.pending.get(c5.id);
+    if (!looked) throw new Error('c5 is not pending');
+    const copying = compactJournal(journal, state);
+    // Taken while the copy runs (before its fsync and swap): made with the old file's offset.
+    const [firstQueue] = state.contacts.values();
+    const [taken] = firstQueue.head(1);
+    const oldOffset = taken.off;
+    await copying;
+    expect(journalLines(dir)).toBeLessThan(200);
+    expect(taken.off).not.toBe(oldOffset);
+    const line = (entry: { off: number; len: number }) =>
+      JSON.parse(journal.read(entry.off, entry.len).toString('utf8'));
+    expect(line(taken)).toMatchObject({ op: 'add', id: taken.id });
+    expect(line(looked)).toMatchObject({ op: 'add', id: c5.id, item: { event: { mId: 'c5' } } });
+    // The rest are still rows, and each reads back its own line from the new file.
+    const rest = [...state.pendingInQueueOrder()];
+    expect(rest.filter((item) => typeof item === 'number')).toHaveLength(119);
+    for (const entry of state.pending.values()) expect(line(entry)).toMatchObject({ op: 'add', id: entry.id });
+    await journal.close();
   });
 });

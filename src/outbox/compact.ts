@@ -20,12 +20,11 @@ export async function compactJournal(journal: Journal, state: OutboxState): Prom
   journal.flush();
   const copiedUpTo = journal.size;
   const recordsAtCopy = journal.records;
-  // Lines move: every entry must be an object whose offset `relocate` updates (no replayed rows).
-  state.materializeAll();
   // Pending (in queue order), being written, then dead: replay rebuilds the same queues.
+  // Replayed rows stay rows (numbers, see state.ts): they are copied and moved as they are.
   const queued = [...state.pendingInQueueOrder()];
-  const pending = queued.length === state.pending.size ? queued : [...state.pending.values()];
-  const live: StoredEntry[] = [...pending, ...state.staged.values(), ...state.dead.values()];
+  const pending = queued.length === state.pending.size ? queued : [...state.pending.rawValues()];
+  const live: Array<StoredEntry | number> = [...pending, ...state.staged.values(), ...state.dead.values()];
   const newOffsets = new Float64Array(live.length);
   const temp = join(journal.dir, `${JOURNAL_FILE}.compact`);
   const fd = openSync(temp, 'w', 0o600);
@@ -58,13 +57,13 @@ export async function compactJournal(journal: Journal, state: OutboxState): Prom
     for (let i = 0; i < keys.length; i += 1000) line(JSON.stringify({ op: 'seen', keys: keys.slice(i, i + 1000) }));
     for (let i = 0; i < live.length; i += 1) {
       const entry = live[i];
-      const data = journal.read(entry.off, entry.len);
+      const data = journal.read(state.offsetOf(entry), state.lengthOf(entry));
       newOffsets[i] = size;
       size += data.length + 1;
       records += 1;
       put(data);
       put(NEWLINE);
-      if (entry.deadAt !== undefined) {
+      if (typeof entry !== 'number' && entry.deadAt !== undefined) {
         line(
           JSON.stringify({
             op: 'dead',
@@ -93,11 +92,12 @@ export async function compactJournal(journal: Journal, state: OutboxState): Prom
     recordsAtCopy,
     relocate(tailBase) {
       // Entries written during the copy sit in the tail; then the copied ones get their new places.
+      // (Rows are never in the tail: only the replay makes them.)
       const shift = tailBase - copiedUpTo;
-      for (const map of [state.pending, state.staged, state.dead]) {
-        for (const entry of map.values()) if (entry.off >= copiedUpTo) entry.off += shift;
+      for (const map of [state.pending.rawValues(), state.staged.values(), state.dead.values()]) {
+        for (const entry of map) if (typeof entry !== 'number' && entry.off >= copiedUpTo) entry.off += shift;
       }
-      for (let i = 0; i < live.length; i += 1) live[i].off = newOffsets[i];
+      for (let i = 0; i < live.length; i += 1) state.moveLine(live[i], newOffsets[i]);
     },
   });
 }

@@ -199,6 +199,18 @@ export class EntryIndex<T extends { id: string }> {
     yield* this.#other.values();
   }
 
+  /** Like `values`, but a replayed row stays its number (a compaction moves rows' lines as they are). */
+  *rawValues(): IterableIterator<T | number> {
+    for (const bucket of this.#buckets.values()) {
+      const { items } = bucket;
+      for (let i = bucket.head; i < items.length; i += 1) {
+        const value = items[i];
+        if (value !== undefined) yield value;
+      }
+    }
+    yield* this.#other.values();
+  }
+
   [Symbol.iterator](): IterableIterator<T> {
     return this.values();
   }

@@ -11,9 +11,8 @@
  * that made an object, an id string and a boxed time per entry left a hundred thousand
  * survivors per 100k pending events, and that many make V8 grow its young generation to the
  * maximum (about 20 MB of RSS, given back only after seconds idle). An entry becomes an object
- * when something takes it (delivery, a listing, a dead letter), and all of them do before a
- * compaction, which moves their journal lines (the rows' offsets would be stale after it): from
- * the first compaction on, memory is what it was before rows (about 150 bytes per entry).
+ * when something takes it (delivery, a listing, a dead letter); a compaction moves rows' lines
+ * as rows (`moveLine`).
  */
 import { freshSplit, type SplitState } from './batch.js';
 import { EntryIndex, seqOf } from './entry-index.js';
@@ -52,6 +51,8 @@ class ReplayedRows {
   #contact = new Int32Array(FIRST_ROWS);
   #base = new Int32Array(FIRST_ROWS);
   #seq = new Int32Array(FIRST_ROWS);
+  /** 1 once the row's entry was made (it is then the entry that counts, not the row). */
+  #made = new Uint8Array(FIRST_ROWS);
   readonly #bases: string[] = [];
   readonly #baseIndex = new Map<string, number>();
   /** One string per contact (a million copies would be a million survivors). */
@@ -79,11 +80,29 @@ class ReplayedRows {
     return `${this.#bases[this.#base[row]]}-${this.#seq[row].toString(36)}`;
   }
 
+  offsetOf(row: number): number {
+    return this.#off[row];
+  }
+
+  lengthOf(row: number): number {
+    return this.#len[row];
+  }
+
+  /** A compaction moved the row's line. */
+  moveTo(row: number, offset: number): void {
+    this.#off[row] = offset;
+  }
+
+  wasMade(row: number): boolean {
+    return this.#made[row] === 1;
+  }
+
   contactOf(row: number): string {
     return this.contacts[this.#contact[row]];
   }
 
   entry(row: number): StoredEntry {
+    this.#made[row] = 1;
     return {
       id: this.idOf(row),
       at: this.#at[row],
@@ -106,7 +125,7 @@ class ReplayedRows {
   }
 
   #grow(): void {
-    const grow = <A extends Float64Array | Int32Array>(old: A, make: (n: number) => A): A => {
+    const grow = <A extends Float64Array | Int32Array | Uint8Array>(old: A, make: (n: number) => A): A => {
       const grown = make(old.length * 2);
       grown.set(old);
       return grown;
@@ -119,6 +138,7 @@ class ReplayedRows {
     this.#contact = grow(this.#contact, i32);
     this.#base = grow(this.#base, i32);
     this.#seq = grow(this.#seq, i32);
+    this.#made = grow(this.#made, (n) => new Uint8Array(n));
   }
 }
 
@@ -159,6 +179,14 @@ export class ContactQueue {
       if (entry) out.push(entry);
     }
     return out;
+  }
+
+  /** Every item, oldest first, rows as their numbers (what a compaction copies). */
+  *items(): IterableIterator<StoredEntry | number> {
+    for (let i = this.#head; i < this.#items.length; i += 1) {
+      const item = this.#items[i];
+      if (item !== undefined) yield item;
+    }
   }
 
   push(entry: StoredEntry | number): void {
@@ -234,7 +262,7 @@ export class StagedEntries {
 }
 
 export class OutboxState {
-  /** The replay's rows; undefined once every entry is an object (see `materializeAll`). */
+  /** The replay's rows; undefined when it made none. */
   #rows: ReplayedRows | undefined = new ReplayedRows();
   readonly pending = new EntryIndex<StoredEntry>((row) => this.#rowsOrThrow().entry(row));
   readonly dead = new Map<string, StoredEntry>();
@@ -260,25 +288,40 @@ export class OutboxState {
   }
 
   #rowsOrThrow(): ReplayedRows {
-    if (!this.#rows) throw new Error('outbox index: a replayed row is still referenced after materializeAll');
+    if (!this.#rows) throw new Error('outbox index: a row is referenced but the replay made none');
     return this.#rows;
   }
 
-  /**
-   * Makes every pending entry an object and drops the replay's rows: a compaction calls it first,
-   * as it moves journal lines and updates the objects' offsets (a row's would go stale). Listing
-   * the queues would make the objects anyway; this says so, and frees the columns.
-   */
-  materializeAll(): void {
-    if (!this.#rows) return;
-    for (const queue of this.contacts.values()) queue.head(Number.POSITIVE_INFINITY);
-    for (const _ of this.pending.values());
-    this.#rows = undefined;
+  /** Pending entries (rows as their numbers), each contact's in queue order: what a compaction writes. */
+  *pendingInQueueOrder(): IterableIterator<StoredEntry | number> {
+    for (const queue of this.contacts.values()) yield* queue.items();
   }
 
-  /** Pending entries, each contact's in queue order (what a compaction writes). */
-  *pendingInQueueOrder(): IterableIterator<StoredEntry> {
-    for (const queue of this.contacts.values()) yield* queue.head(Number.POSITIVE_INFINITY);
+  /** Where an entry's or a row's journal line is. */
+  offsetOf(item: StoredEntry | number): number {
+    return typeof item === 'number' ? this.#rowsOrThrow().offsetOf(item) : item.off;
+  }
+
+  lengthOf(item: StoredEntry | number): number {
+    return typeof item === 'number' ? this.#rowsOrThrow().lengthOf(item) : item.len;
+  }
+
+  /**
+   * A compaction moved the line of an entry or a row. A row's entry may have been made while
+   * the copy ran, or by a listing while its queue still held the row: that entry moves too
+   * (looked up only then: a swap moving a million rows makes no id strings).
+   */
+  moveLine(item: StoredEntry | number, offset: number): void {
+    if (typeof item !== 'number') {
+      item.off = offset;
+      return;
+    }
+    const rows = this.#rowsOrThrow();
+    rows.moveTo(item, offset);
+    if (!rows.wasMade(item)) return;
+    const id = rows.idOf(item);
+    const made = this.pending.raw(id) ?? this.dead.get(id);
+    if (typeof made === 'object' && made.row === item) made.off = offset;
   }
 
   /** The contact id string shared by the contact's entries (one copy in memory). */
