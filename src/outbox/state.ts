@@ -7,7 +7,7 @@
  * of memory per pending event), and the event is read back when it is delivered or listed.
  *
  * Entries replayed at start are not objects at first, but rows of typed arrays (`ReplayedRows`,
- * 32 bytes each, off the JS heap), which the index and the queues refer to by number. A replay
+ * 33 bytes each, off the JS heap), which the index and the queues refer to by number. A replay
  * that made an object, an id string and a boxed time per entry left a hundred thousand
  * survivors per 100k pending events, and that many make V8 grow its young generation to the
  * maximum (about 20 MB of RSS, given back only after seconds idle). An entry becomes an object
