@@ -39,6 +39,13 @@ export interface StoredEntry {
 
 const FIRST_ROWS = 1024;
 
+/** A typed array twice as long, holding `old`'s values first. */
+function doubled<A extends Float64Array | Int32Array | Uint8Array>(old: A): A {
+  const grown = new (old.constructor as new (length: number) => A)(old.length * 2);
+  grown.set(old);
+  return grown;
+}
+
 /**
  * Pending entries of the replay, one row each: where the line is, when it was enqueued, whose
  * it is, and its id as an id base (shared) and a seq, as the ids this outbox makes are.
@@ -56,7 +63,7 @@ class ReplayedRows {
   readonly #bases: string[] = [];
   readonly #baseIndex = new Map<string, number>();
   /** One string per contact (a million copies would be a million survivors). */
-  readonly contacts: string[] = [];
+  readonly #contacts: string[] = [];
   readonly #contactIndex = new Map<string, number>();
 
   /** A row for `header`, or -1 when its id is not `<base>-<seq>` (it gets an object instead). */
@@ -70,7 +77,7 @@ class ReplayedRows {
     this.#off[row] = header.offset;
     this.#at[row] = header.at;
     this.#len[row] = header.length;
-    this.#contact[row] = this.#indexOf(this.contacts, this.#contactIndex, header.contactId);
+    this.#contact[row] = this.#indexOf(this.#contacts, this.#contactIndex, header.contactId);
     this.#base[row] = this.#indexOf(this.#bases, this.#baseIndex, header.id.slice(0, dash));
     this.#seq[row] = seq;
     return row;
@@ -98,7 +105,7 @@ class ReplayedRows {
   }
 
   contactOf(row: number): string {
-    return this.contacts[this.#contact[row]];
+    return this.#contacts[this.#contact[row]];
   }
 
   entry(row: number): StoredEntry {
@@ -125,20 +132,13 @@ class ReplayedRows {
   }
 
   #grow(): void {
-    const grow = <A extends Float64Array | Int32Array | Uint8Array>(old: A, make: (n: number) => A): A => {
-      const grown = make(old.length * 2);
-      grown.set(old);
-      return grown;
-    };
-    const f64 = (n: number) => new Float64Array(n);
-    const i32 = (n: number) => new Int32Array(n);
-    this.#off = grow(this.#off, f64);
-    this.#at = grow(this.#at, f64);
-    this.#len = grow(this.#len, i32);
-    this.#contact = grow(this.#contact, i32);
-    this.#base = grow(this.#base, i32);
-    this.#seq = grow(this.#seq, i32);
-    this.#made = grow(this.#made, (n) => new Uint8Array(n));
+    this.#off = doubled(this.#off);
+    this.#at = doubled(this.#at);
+    this.#len = doubled(this.#len);
+    this.#contact = doubled(this.#contact);
+    this.#base = doubled(this.#base);
+    this.#seq = doubled(this.#seq);
+    this.#made = doubled(this.#made);
   }
 }
 
