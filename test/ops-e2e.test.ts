@@ -110,10 +110,8 @@ it('warns with counts while respond.io answers 503, is unready naming the cause,
 
   // A counted warn line (more than one attempt) comes a second after the first warning; wait
   // for it while respond.io still fails, or a fast recovery folds those counts into its own line.
-  const countedWarn = () =>
-    records(bridge).some(
-      (r) => r.level === 40 && r.msg.startsWith('delivery to respond.io failed') && (r.attempts as number) > 1,
-    );
+  const isFailureWarn = (r: LogLine) => r.level === 40 && r.msg.startsWith('delivery to respond.io failed');
+  const countedWarn = () => records(bridge).some((r) => isFailureWarn(r) && (r.attempts as number) > 1);
   await waitUntil(countedWarn, 5000, () => 'no warn line counting several attempts');
 
   emulator.setFaults({ force5xx: false });
@@ -131,7 +129,7 @@ it('warns with counts while respond.io answers 503, is unready naming the cause,
   expect((await getJson(`${url}/ready`)).status).toBe(200);
 
   const lines = records(bridge);
-  const warns = lines.filter((r) => r.level === 40 && r.msg.startsWith('delivery to respond.io failed'));
+  const warns = lines.filter(isFailureWarn);
   const attempts = warns.reduce((total, r) => total + (r.attempts as number), 0);
   const failedPosts = rejected();
   const recoveries = lines.filter((r) => r.level === 30 && r.msg.startsWith('delivery to respond.io recovered'));
